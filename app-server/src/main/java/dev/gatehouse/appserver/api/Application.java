@@ -1,0 +1,41 @@
+package dev.gatehouse.appserver.api;
+
+/**
+ * A web application run by the Gatehouse app-server.
+ *
+ * <p>One instance is created per worker process, with a public no-argument constructor.
+ * {@link #handle} is called for every request, concurrently from many threads (by default one
+ * virtual thread per request), so an implementation must be thread-safe. Blocking in
+ * {@code handle} is fine unless the worker runs with {@code dispatch = "event-loop"}.
+ */
+public interface Application {
+
+    /**
+     * Handles one request. An exception becomes a {@code 500 Internal Server Error} (no stack
+     * trace in the body), a log line names the request, and the worker keeps serving.
+     *
+     * @param request the request, rebuilt from the uwsgi vars the front server sent
+     * @return the response to send; never {@code null}
+     * @throws Exception any failure of the application
+     */
+    Response handle(Request request) throws Exception;
+
+    /**
+     * Called once in each worker before the first request, for per-worker set-up (pools,
+     * caches). An exception here stops the worker, and the server reports the app as unloadable.
+     *
+     * @param context which worker this is and the configuration it runs with
+     * @throws Exception any failure to start
+     */
+    default void start(WorkerContext context) throws Exception {
+    }
+
+    /**
+     * Called once when the worker shuts down, after in-flight requests have finished or timed
+     * out. Exceptions are logged and otherwise ignored.
+     *
+     * @throws Exception any failure to stop
+     */
+    default void stop() throws Exception {
+    }
+}

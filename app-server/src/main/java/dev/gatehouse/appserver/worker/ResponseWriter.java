@@ -1,0 +1,217 @@
+package dev.gatehouse.appserver.worker;
+
+import dev.gatehouse.appserver.api.Body;
+import dev.gatehouse.appserver.api.Response;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.DefaultFileRegion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes a {@link Response} as a raw HTTP/1.1 response, which is what a uwsgi front server
+ * (nginx or the Gatehouse proxy) expects back. The body is always framed, with
+ * {@code Content-Length} when the length is known and chunked otherwise, so a worker dying
+ * mid-response is a visibly broken response, never a short 200.
+ *
+ * <p>Runs on a thread that may block: streamed bodies wait for the client.
+ */
+final class ResponseWriter {
+
+    private static final int MAX_INLINE_BODY = 8 * 1024;
+
+    private final HttpDateClock clock;
+
+    ResponseWriter(HttpDateClock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * Thrown when the response failed after its head was sent: the only honest thing left is
+     * to close the connection so the front server sees an incomplete response.
+     */
+    static final class BrokenResponseException extends IOException {
+        BrokenResponseException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Writes the whole response.
+     *
+     * @param head true for a {@code HEAD} request: headers as for {@code GET}, no body
+     * @return the future of the last write
+     * @throws IOException before anything was written (the caller may still send an error
+     *     response), or {@link BrokenResponseException} after the head went out
+     */
+    ChannelFuture write(Channel channel, WritabilityGate gate, Response response, boolean head) throws IOException {
+        int status = response.status();
+        boolean bodyless = head || status < 200 || status == 204 || status == 304;
+        Body body = response.body();
+        FileChannel file = null;
+        long length;
+        switch (body) {
+            case Body.Empty e -> length = 0;
+            case Body.Bytes b -> length = b.bytes().length;
+            case Body.File f -> {
+                file = FileChannel.open(f.path(), StandardOpenOption.READ);
+                length = file.size();
+            }
+            case Body.Stream s -> length = s.length() >= 0 ? s.length() : declaredLength(response);
+            case Body.Streaming s -> length = -1;
+        }
+
+        ByteBuf headBuf = encodeHead(channel, response, status, length);
+        if (bodyless) {
+            closeQuietly(file);
+            if (body instanceof Body.Stream s) {
+                closeQuietly(s.stream());
+            }
+            return channel.writeAndFlush(headBuf);
+        }
+        switch (body) {
+            case Body.Empty e -> {
+                return channel.writeAndFlush(headBuf);
+            }
+            case Body.Bytes b -> {
+                if (b.bytes().length <= MAX_INLINE_BODY) {
+                    headBuf.writeBytes(b.bytes());
+                    return channel.writeAndFlush(headBuf);
+                }
+                channel.write(headBuf);
+                return channel.writeAndFlush(Unpooled.wrappedBuffer(b.bytes()));
+            }
+            case Body.File f -> {
+                channel.write(headBuf);
+                // DefaultFileRegion closes the file once it has been sent (or failed).
+                return channel.writeAndFlush(new DefaultFileRegion(file, 0, length));
+            }
+            case Body.Stream s -> {
+                channel.write(headBuf);
+                return copyStream(channel, gate, s.stream(), length);
+            }
+            case Body.Streaming s -> {
+                channel.write(headBuf);
+                ChannelBodyStream out = new ChannelBodyStream(channel, gate, true);
+                try {
+                    s.writer().writeTo(out);
+                    out.close();
+                } catch (IOException | RuntimeException | Error e) {
+                    out.abandon();
+                    throw new BrokenResponseException("streaming body failed after " + out.written() + " bytes", e);
+                }
+                return out.lastWrite();
+            }
+        }
+    }
+
+    private ChannelFuture copyStream(Channel channel, WritabilityGate gate, InputStream in, long length) throws IOException {
+        ChannelBodyStream out = new ChannelBodyStream(channel, gate, length < 0);
+        try (in) {
+            while (length < 0 || out.written() < length) {
+                int max = length < 0 ? ChannelBodyStream.CHUNK : (int) Math.min(ChannelBodyStream.CHUNK, length - out.written());
+                if (out.transferFrom(in, max) < 0) {
+                    break;
+                }
+            }
+            if (length >= 0 && out.written() < length) {
+                throw new IOException("body stream ended after " + out.written() + " of " + length + " declared bytes");
+            }
+            out.close();
+        } catch (IOException | RuntimeException | Error e) {
+            out.abandon();
+            throw new BrokenResponseException("body stream failed after " + out.written() + " bytes", e);
+        }
+        return out.lastWrite();
+    }
+
+    /** A stream of unknown length whose app set Content-Length is sent with that length. */
+    private static long declaredLength(Response response) {
+        String cl = response.header("Content-Length");
+        if (cl == null) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(cl.trim());
+            return n >= 0 ? n : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private ByteBuf encodeHead(Channel channel, Response response, int status, long length) {
+        ByteBuf buf = channel.alloc().buffer(256);
+        ByteBufUtil.writeAscii(buf, "HTTP/1.1 ");
+        buf.writeByte('0' + status / 100).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
+        buf.writeByte(' ');
+        ByteBufUtil.writeAscii(buf, StatusReasons.of(status));
+        crlf(buf);
+        boolean hasDate = false;
+        for (Response.Header h : response.headers()) {
+            String name = h.name();
+            if (isFramingHeader(name)) {
+                continue; // the worker frames the body itself
+            }
+            hasDate |= name.equalsIgnoreCase("Date");
+            ByteBufUtil.writeAscii(buf, name);
+            buf.writeByte(':').writeByte(' ');
+            writeLatin1OrUtf8(buf, h.value());
+            crlf(buf);
+        }
+        if (!hasDate) {
+            ByteBufUtil.writeAscii(buf, "Date: ");
+            ByteBufUtil.writeAscii(buf, clock.now());
+            crlf(buf);
+        }
+        boolean noBody = status < 200 || status == 204 || status == 304;
+        if (!noBody) {
+            if (length >= 0) {
+                ByteBufUtil.writeAscii(buf, "Content-Length: ");
+                ByteBufUtil.writeAscii(buf, Long.toString(length));
+            } else {
+                ByteBufUtil.writeAscii(buf, "Transfer-Encoding: chunked");
+            }
+            crlf(buf);
+        }
+        crlf(buf);
+        return buf;
+    }
+
+    private static boolean isFramingHeader(String name) {
+        return name.equalsIgnoreCase("Content-Length")
+                || name.equalsIgnoreCase("Transfer-Encoding")
+                || name.equalsIgnoreCase("Connection");
+    }
+
+    /** Header values are bytes: chars up to 0xFF go as is, anything wider as UTF-8. */
+    private static void writeLatin1OrUtf8(ByteBuf buf, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) > 0xFF) {
+                ByteBufUtil.writeUtf8(buf, value);
+                return;
+            }
+        }
+        for (int i = 0; i < value.length(); i++) {
+            buf.writeByte(value.charAt(i));
+        }
+    }
+
+    private static void crlf(ByteBuf buf) {
+        buf.writeByte('\r').writeByte('\n');
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // nothing was sent from it; a failing close changes nothing for the client
+            }
+        }
+    }
+}
