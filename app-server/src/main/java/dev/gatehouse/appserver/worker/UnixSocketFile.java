@@ -56,7 +56,9 @@ public final class UnixSocketFile {
      * @param group a group name, or null to keep
      */
     public static void apply(Path path, Set<PosixFilePermission> permissions, String owner, String group) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        // Following links is fine here: the path was just bound by us. NOFOLLOW would make the
+        // JDK open() the file to fchmod it, and opening a socket file fails with ENXIO.
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
         UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
         if (owner != null && !owner.isEmpty()) {
             UserPrincipal user = users.lookupPrincipalByName(owner);

@@ -1,5 +1,7 @@
 package dev.gatehouse.appserver.worker;
 
+import dev.gatehouse.conf.app.Dispatch;
+
 import dev.gatehouse.appserver.api.Body;
 import dev.gatehouse.appserver.api.Response;
 import dev.gatehouse.uwsgi.UwsgiContent;
@@ -62,6 +64,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         final VarsRequest request;
         final boolean keepAlive;
         final long startNanos = System.nanoTime();
+        long statsId;
         boolean bodyReceived;
         boolean dispatched;
         boolean responded;
@@ -177,7 +180,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(ChannelHandlerContext ctx, Exchange ex) {
         ex.dispatched = true;
-        rt.stats().enter();
+        ex.statsId = rt.stats().enter(ex.request.requestLine());
         if (rt.options().dispatch() == Dispatch.VIRTUAL_THREAD) {
             rt.executor().execute(() -> run(ctx, ex));
         } else {
@@ -268,7 +271,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (counted) {
-            rt.stats().exit(System.nanoTime() - ex.startNanos);
+            rt.stats().exit(ex.statsId, System.nanoTime() - ex.startNanos);
         }
         served++;
         ex.responded = true;

@@ -1,5 +1,7 @@
 package dev.gatehouse.appserver.worker;
 
+import dev.gatehouse.conf.app.Dispatch;
+
 import java.time.Duration;
 import java.util.Objects;
 

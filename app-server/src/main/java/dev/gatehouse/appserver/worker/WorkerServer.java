@@ -65,11 +65,31 @@ public final class WorkerServer implements AutoCloseable {
             throws InterruptedException {
         WorkerServer ws = new WorkerServer(options, app);
         boolean unix = address instanceof DomainSocketAddress;
-        ServerBootstrap b = ws.bootstrap(unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class);
+        ServerBootstrap b = ws.bootstrap().channel(unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class);
         b.option(ChannelOption.SO_BACKLOG, backlog);
         if (!unix) {
             b.option(ChannelOption.SO_REUSEADDR, true);
         }
+        try {
+            ws.server = b.bind(address).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            ws.close();
+            throw e;
+        }
+        return ws;
+    }
+
+    /**
+     * Binds this worker's own TCP socket with {@code SO_REUSEPORT} ({@code reuse_port = true}):
+     * the kernel spreads connections over the workers' sockets, with no shared accept queue.
+     */
+    public static WorkerServer bindReusePort(WorkerOptions options, Application app, java.net.InetSocketAddress address,
+            int backlog) throws InterruptedException {
+        WorkerServer ws = new WorkerServer(options, app);
+        ServerBootstrap b = ws.bootstrap().channel(EpollServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, backlog)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
         try {
             ws.server = b.bind(address).sync().channel();
         } catch (RuntimeException | InterruptedException e) {
@@ -87,17 +107,16 @@ public final class WorkerServer implements AutoCloseable {
     public static WorkerServer adopt(WorkerOptions options, Application app, ServerChannel listener)
             throws InterruptedException {
         WorkerServer ws = new WorkerServer(options, app);
-        ServerBootstrap b = ws.bootstrap(listener.getClass()).channelFactory(() -> listener);
+        ServerBootstrap b = ws.bootstrap().channelFactory(() -> listener);
         ws.server = b.register().sync().channel();
         return ws;
     }
 
-    private ServerBootstrap bootstrap(Class<? extends ServerChannel> type) {
+    private ServerBootstrap bootstrap() {
         UwsgiDecoderConfig decoderConfig = UwsgiDecoderConfig.defaults().withMaxVarsSize(options.maxVarsSize());
         long readTimeoutMs = options.readTimeout().toMillis();
         return new ServerBootstrap()
                 .group(group)
-                .channel(type)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override

@@ -1,6 +1,8 @@
 package dev.gatehouse.appserver.worker;
 
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of one worker, read by the stats endpoint and by tests. Thread-safe. */
@@ -13,6 +15,17 @@ public final class WorkerStats {
     private final LongAdder protocolErrors = new LongAdder();
     private final LongAdder responseNanos = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong sequence = new AtomicLong();
+    private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
+
+    /**
+     * A request being handled.
+     *
+     * @param startMillis epoch millis when it started
+     * @param requestLine e.g. {@code GET /x}
+     */
+    public record Running(long startMillis, String requestLine) {
+    }
 
     /** Requests answered (any status). */
     public long requests() {
@@ -50,11 +63,26 @@ public final class WorkerStats {
         return n == 0 ? 0 : responseNanos.sum() / n / 1000;
     }
 
-    int enter() {
-        return inFlight.incrementAndGet();
+    /** The request running longest, or null when idle: what harakiri watches. */
+    public Running oldest() {
+        Running oldest = null;
+        for (Running r : running.values()) {
+            if (oldest == null || r.startMillis() < oldest.startMillis()) {
+                oldest = r;
+            }
+        }
+        return oldest;
     }
 
-    void exit(long nanos) {
+    long enter(String requestLine) {
+        inFlight.incrementAndGet();
+        long id = sequence.incrementAndGet();
+        running.put(id, new Running(System.currentTimeMillis(), requestLine));
+        return id;
+    }
+
+    void exit(long id, long nanos) {
+        running.remove(id);
         inFlight.decrementAndGet();
         requests.increment();
         responseNanos.add(nanos);

@@ -1,5 +1,7 @@
 package dev.gatehouse.appserver.worker;
 
+import dev.gatehouse.conf.app.Dispatch;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,0 +1,574 @@
+package dev.gatehouse.appserver.master;
+
+import dev.gatehouse.appserver.control.ControlProtocol;
+import dev.gatehouse.appserver.control.Heartbeat;
+import dev.gatehouse.appserver.worker.LogFiles;
+import dev.gatehouse.conf.ConfigException;
+import dev.gatehouse.conf.app.AppServerConfig;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * The prefork master (arbiter): binds the listening socket once, starts the workers and hands
+ * each the socket, then runs one loop over a queue of events (signals, worker exits, control
+ * lines) that also kills silent or stuck workers and keeps the pool at its size. No state is
+ * changed anywhere but on this loop's thread, so every behaviour can be read in {@link #run()}.
+ */
+public final class Master {
+
+    private static final Logger log = LoggerFactory.getLogger(Master.class);
+
+    /** Exit code after a stop on TERM or INT. */
+    public static final int EXIT_OK = 0;
+    /** Exit code when the configuration or the listening socket could not be set up. */
+    public static final int EXIT_CONFIG = 1;
+    /** Exit code when the application cannot be loaded: respawning would not help. */
+    public static final int EXIT_APP_LOAD_FAILED = ControlProtocol.EXIT_APP_LOAD_FAILED;
+
+    private static final long TICK_MILLIS = 200;
+    private static final long MAX_BOOT_BACKOFF_MILLIS = 30_000;
+
+    private final Supplier<AppServerConfig> configLoader;
+    private final BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
+    private final Map<Long, WorkerHandle> workers = new LinkedHashMap<>();
+    private final Map<Integer, SlotRecord> slots = new LinkedHashMap<>();
+    private final WorkerLauncher launcher = new WorkerLauncher();
+    private AppServerConfig config;
+    private int target;
+    private int generation = 1;
+    private boolean reloading;
+    private ListenSocket listen;
+    private Path runDir;
+    private Path controlPath;
+    private EventLoopGroup group;
+    private ControlServer control;
+    private StatsServer stats;
+    private volatile StatsSnapshot snapshot = StatsSnapshot.EMPTY;
+    private boolean stopping;
+    private long stopDeadlineNanos;
+    private int exitCode = EXIT_OK;
+    private int consecutiveBootFailures;
+    private long nextSpawnNanos;
+
+    /** Per worker slot (id): what survives a respawn, for the stats. */
+    static final class SlotRecord {
+        int respawns;
+        int harakiris;
+    }
+
+    /**
+     * @param configLoader reads the configuration: at start, and again on HUP
+     */
+    public Master(Supplier<AppServerConfig> configLoader) {
+        this.configLoader = configLoader;
+    }
+
+    /** Runs the master until it stops; returns the process exit code. */
+    public int run() {
+        try {
+            config = configLoader.get();
+        } catch (ConfigException e) {
+            log.error("{}", e.getMessage());
+            return EXIT_CONFIG;
+        }
+        target = config.workers();
+        try {
+            start();
+        } catch (IOException | RuntimeException e) {
+            log.error("cannot start the app-server: {}", e.getMessage());
+            cleanup();
+            return EXIT_CONFIG;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cleanup();
+            return EXIT_CONFIG;
+        }
+        log.info("master (pid {}) listening on {}, starting {} worker(s) of {}", ProcessHandle.current().pid(),
+                describeListen(), target, config.jwsgi().map(j -> "JWSGI " + j).orElse(config.app()));
+        try {
+            loop();
+        } finally {
+            cleanup();
+        }
+        log.info("master (pid {}) stopped", ProcessHandle.current().pid());
+        return exitCode;
+    }
+
+    private void start() throws IOException, InterruptedException {
+        runDir = Files.createTempDirectory("gatehouse-master-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        controlPath = runDir.resolve("control.sock");
+        group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-master-io"), EpollIoHandler.newFactory());
+        control = ControlServer.bind(group, controlPath, events::add);
+        if (!config.reusePort()) {
+            listen = ListenSocket.bind(config);
+        }
+        if (config.stats().isPresent()) {
+            stats = StatsServer.bind(group, config.stats().get(), () -> snapshot);
+        }
+        if (config.pidfile().isPresent()) {
+            Files.writeString(config.pidfile().get(), ProcessHandle.current().pid() + "\n");
+        }
+        for (String name : List.of("HUP", "TERM", "INT", "TTIN", "TTOU", "USR1")) {
+            Signal.handle(new Signal(name), s -> events.add(new MasterEvent.SignalReceived(name)));
+        }
+    }
+
+    private String describeListen() {
+        if (listen == null) {
+            return config.bind() + " (reuse_port: one socket per worker)";
+        }
+        try {
+            return listen.isUnix() ? config.bind().toString() : config.bind().host() + ":" + listen.port();
+        } catch (IOException e) {
+            return config.bind().toString();
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            try {
+                MasterEvent e = events.poll(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                while (e != null) {
+                    handle(e);
+                    e = events.poll();
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                beginStop("interrupted", java.time.Duration.ZERO);
+            }
+            if (stopping) {
+                killPastStopDeadline();
+                if (workers.isEmpty()) {
+                    return;
+                }
+            } else {
+                murderSilentAndStuck();
+                recycleOnRss();
+                manageWorkers();
+            }
+            publishStats();
+        }
+    }
+
+    private void handle(MasterEvent event) {
+        switch (event) {
+            case MasterEvent.SignalReceived s -> onSignal(s.name());
+            case MasterEvent.WorkerExited x -> onExit(x.worker(), x.exitCode());
+            case MasterEvent.ControlLine c -> onControlLine(c.channel(), c.line());
+        }
+    }
+
+    private void onSignal(String name) {
+        switch (name) {
+            case "HUP" -> reload();
+            case "TERM" -> beginStop("TERM: graceful stop", config.gracefulTimeout());
+            case "INT" -> beginStop("INT: quick stop", java.time.Duration.ofSeconds(1));
+            case "TTIN" -> {
+                target++;
+                log.info("TTIN: workers {} -> {}", target - 1, target);
+            }
+            case "TTOU" -> {
+                if (target > 1) {
+                    target--;
+                    log.info("TTOU: workers {} -> {}", target + 1, target);
+                } else {
+                    log.info("TTOU ignored: already at 1 worker");
+                }
+            }
+            case "USR1" -> {
+                LogFiles.reopen();
+                for (WorkerHandle w : workers.values()) {
+                    send(w, ControlProtocol.REOPEN_LOGS);
+                }
+                log.info("USR1: log files reopened");
+            }
+            default -> log.warn("ignoring signal {}", name);
+        }
+    }
+
+    /** HUP: re-read the config, start a whole new generation, retire the old one once it is ready. */
+    private void reload() {
+        if (stopping) {
+            return;
+        }
+        AppServerConfig next;
+        try {
+            next = configLoader.get();
+        } catch (ConfigException e) {
+            log.error("HUP: reload refused, keeping the running workers: {}", e.getMessage());
+            return;
+        }
+        if (!next.bind().equals(config.bind()) || next.reusePort() != config.reusePort()) {
+            log.warn("HUP: bind and reuse_port changes need a restart; keeping {}", config.bind());
+            next = withBindOf(next);
+        }
+        config = next;
+        target = next.workers();
+        generation++;
+        reloading = true;
+        log.info("HUP: reloading, starting generation {} with {} worker(s)", generation, target);
+    }
+
+    private AppServerConfig withBindOf(AppServerConfig next) {
+        return new AppServerConfig(config.bind(), next.socketMode(), next.socketOwner(), next.socketGroup(),
+                next.backlog(), config.reusePort(), next.workers(), next.app(), next.classpath(), next.jwsgi(),
+                next.dispatch(), next.maxConcurrency(), next.maxVarsSize(), next.readTimeout(), next.keepalive(),
+                next.timeout(), next.harakiri(), next.maxRequests(), next.maxRequestsJitter(), next.reloadOnRss(),
+                next.gracefulTimeout(), next.pidfile(), next.stats(), next.jvmOptions(), next.logFile(), next.logLevel());
+    }
+
+    private void beginStop(String why, java.time.Duration grace) {
+        if (stopping) {
+            // A second INT or TERM while stopping: hurry up.
+            if (why.startsWith("INT")) {
+                stopDeadlineNanos = Math.min(stopDeadlineNanos, System.nanoTime() + grace.toNanos());
+            }
+            return;
+        }
+        stopping = true;
+        log.info("{} of {} worker(s), grace {}", why, workers.size(), grace);
+        for (WorkerHandle w : workers.values()) {
+            stopWorker(w, why, grace);
+        }
+        stopDeadlineNanos = System.nanoTime() + grace.toNanos() + TimeUnit.SECONDS.toNanos(2);
+    }
+
+    private void killPastStopDeadline() {
+        if (System.nanoTime() < stopDeadlineNanos) {
+            return;
+        }
+        for (WorkerHandle w : workers.values()) {
+            if (w.process.isAlive()) {
+                log.warn("{} still running after the grace period; killing it", w);
+                w.process.destroyForcibly();
+            }
+        }
+        stopDeadlineNanos = Long.MAX_VALUE;
+    }
+
+    private void onExit(WorkerHandle w, int code) {
+        if (workers.remove(w.pid) == null) {
+            return;
+        }
+        String how = code > 128 ? "signal " + (code - 128) : "exit code " + code;
+        if (w.state == WorkerHandle.State.STOPPING) {
+            log.info("{} exited ({}) after stopping: {}", w, how, w.stopReason);
+            return;
+        }
+        if (stopping) {
+            return;
+        }
+        if (w.state == WorkerHandle.State.STARTING) {
+            if (code == ControlProtocol.EXIT_APP_LOAD_FAILED) {
+                onAppLoadFailure(w);
+                return;
+            }
+            consecutiveBootFailures++;
+            long backoff = Math.min(MAX_BOOT_BACKOFF_MILLIS, 250L << Math.min(consecutiveBootFailures, 10));
+            nextSpawnNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff);
+            log.error("{} died while booting ({}); retrying in {} ms", w, how, backoff);
+        } else {
+            log.error("{} died ({}); replacing it", w, how);
+        }
+        slot(w.id).respawns++;
+        // A replacement that died leaves the worker it was to replace running: stop nothing.
+    }
+
+    private void onAppLoadFailure(WorkerHandle w) {
+        boolean anyReady = workers.values().stream().anyMatch(o -> o.state == WorkerHandle.State.READY);
+        if (reloading && anyReady) {
+            log.error("HUP: generation {} cannot load the application (see the worker's log line above); "
+                    + "keeping generation {} running", generation, generation - 1);
+            for (WorkerHandle o : List.copyOf(workers.values())) {
+                if (o.generation == generation) {
+                    stopWorker(o, "reload aborted", java.time.Duration.ZERO);
+                }
+            }
+            generation--;
+            reloading = false;
+            target = (int) workers.values().stream().filter(o -> o.generation == generation && o.isActive()).count();
+            return;
+        }
+        log.error("{} cannot load the application (see its log line above); stopping the app-server", w);
+        exitCode = EXIT_APP_LOAD_FAILED;
+        beginStop("stop after an application load failure", java.time.Duration.ofSeconds(2));
+    }
+
+    private void onControlLine(Channel ch, String line) {
+        if (line.startsWith("hello ")) {
+            String[] f = line.split(" ");
+            long pid = f.length > 2 ? Long.parseLong(f[2]) : -1;
+            WorkerHandle w = workers.get(pid);
+            if (w == null) {
+                log.warn("control connection from an unknown process (pid {}); closing it", pid);
+                ch.close();
+                return;
+            }
+            w.control = ch;
+            w.lastSeenNanos = System.nanoTime();
+            if (listen != null) {
+                ch.writeAndFlush(new FileDescriptor(listen.fd()));
+            }
+            return;
+        }
+        WorkerHandle w = byChannel(ch);
+        if (w == null) {
+            return;
+        }
+        w.lastSeenNanos = System.nanoTime();
+        if (line.equals(ControlProtocol.READY)) {
+            onReady(w);
+        } else if (line.startsWith("hb ")) {
+            try {
+                w.heartbeat = Heartbeat.parse(line);
+            } catch (IllegalArgumentException e) {
+                log.warn("{}: bad heartbeat: {}", w, e.getMessage());
+                return;
+            }
+            if (w.maxRequests > 0 && w.heartbeat.requests() >= w.maxRequests && w.state == WorkerHandle.State.READY
+                    && !isBeingReplaced(w)) {
+                recycle(w, "max_requests " + w.maxRequests + " reached (" + w.heartbeat.requests() + " requests)");
+            }
+        }
+    }
+
+    private void onReady(WorkerHandle w) {
+        if (w.state != WorkerHandle.State.STARTING) {
+            return;
+        }
+        w.state = WorkerHandle.State.READY;
+        w.readyAtNanos = System.nanoTime();
+        consecutiveBootFailures = 0;
+        log.info("{} ready in {} ms (generation {})", w, (w.readyAtNanos - w.spawnedAtNanos) / 1_000_000, w.generation);
+        if (w.replaces != null && workers.containsKey(w.replaces.pid) && w.replaces.isActive()) {
+            stopWorker(w.replaces, w.replaces.stopReason == null ? "replaced" : w.replaces.stopReason,
+                    config.gracefulTimeout());
+        }
+        if (reloading) {
+            long ready = workers.values().stream()
+                    .filter(o -> o.generation == generation && o.state == WorkerHandle.State.READY).count();
+            if (ready >= target) {
+                for (WorkerHandle old : List.copyOf(workers.values())) {
+                    if (old.generation < generation && old.isActive()) {
+                        stopWorker(old, "reload: generation " + generation + " is ready", config.gracefulTimeout());
+                    }
+                }
+                reloading = false;
+                log.info("HUP: reload done, generation {} serving", generation);
+            }
+        }
+    }
+
+    private WorkerHandle byChannel(Channel ch) {
+        for (WorkerHandle w : workers.values()) {
+            if (w.control == ch) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    private boolean isBeingReplaced(WorkerHandle w) {
+        return workers.values().stream().anyMatch(o -> o.replaces == w);
+    }
+
+    /** Graceful recycle: start the replacement first; the old one stops once it is ready. */
+    private void recycle(WorkerHandle w, String why) {
+        log.info("{}: {}; starting its replacement", w, why);
+        w.stopReason = why;
+        WorkerHandle next = spawn(w.id);
+        if (next != null) {
+            next.replaces = w;
+        }
+    }
+
+    /** A worker silent past {@code timeout}, or a request past {@code harakiri}, is killed. */
+    private void murderSilentAndStuck() {
+        long now = System.nanoTime();
+        long timeoutNanos = config.timeout().toNanos();
+        long harakiriMillis = config.harakiri().toMillis();
+        for (WorkerHandle w : List.copyOf(workers.values())) {
+            if (!w.process.isAlive() || w.state == WorkerHandle.State.STOPPING) {
+                continue;
+            }
+            long silentNanos = now - w.lastSeenNanos;
+            if (silentNanos > timeoutNanos) {
+                log.error("{} sent no heartbeat for {} ms (timeout {}); killing it", w, silentNanos / 1_000_000, config.timeout());
+                w.process.destroyForcibly();
+                continue;
+            }
+            Heartbeat hb = w.heartbeat;
+            if (harakiriMillis > 0 && hb.oldestStartMillis() > 0) {
+                long running = System.currentTimeMillis() - hb.oldestStartMillis();
+                if (running > harakiriMillis) {
+                    log.error("harakiri: {} has run \"{}\" for {} ms (harakiri {}); killing the worker",
+                            w, hb.oldestRequest(), running, config.harakiri());
+                    slot(w.id).harakiris++;
+                    w.process.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private void recycleOnRss() {
+        long limit = config.reloadOnRss().bytes();
+        for (WorkerHandle w : List.copyOf(workers.values())) {
+            w.rssBytes = ProcessMemory.rssBytes(w.pid);
+            if (limit > 0 && w.state == WorkerHandle.State.READY && w.rssBytes > limit && !isBeingReplaced(w)) {
+                recycle(w, "reload_on_rss: resident memory " + w.rssBytes / 1024 + " KiB > " + limit / 1024 + " KiB");
+            }
+        }
+    }
+
+    /**
+     * Keeps the pool at its target: spawns missing workers, retires extra ones. A worker being
+     * recycled is not counted; its replacement is.
+     */
+    private void manageWorkers() {
+        List<WorkerHandle> counted = new ArrayList<>(workers.values().stream()
+                .filter(w -> w.generation == generation && w.isActive() && !isBeingReplaced(w))
+                .toList());
+        if (counted.size() < target && System.nanoTime() >= nextSpawnNanos) {
+            for (int id = 1; counted.size() < target; id++) {
+                int slotId = id;
+                if (counted.stream().noneMatch(w -> w.id == slotId)) {
+                    WorkerHandle w = spawn(slotId);
+                    if (w == null) {
+                        return;
+                    }
+                    counted.add(w);
+                }
+            }
+        } else if (counted.size() > target) {
+            counted.stream()
+                    .sorted(Comparator.comparingInt((WorkerHandle w) -> w.id).reversed())
+                    .limit(counted.size() - target)
+                    .forEach(w -> stopWorker(w, "TTOU: fewer workers", config.gracefulTimeout()));
+        }
+    }
+
+    private WorkerHandle spawn(int id) {
+        long jitter = config.maxRequestsJitter() > 0 ? ThreadLocalRandom.current().nextLong(config.maxRequestsJitter() + 1) : 0;
+        long maxRequests = config.maxRequests() > 0 ? config.maxRequests() + jitter : 0;
+        String reusePortBind = config.reusePort() ? config.bind().host() + ":" + config.bind().port() : null;
+        try {
+            Process p = launcher.start(config, controlPath, id, generation, listen != null && !listen.isUnix(), reusePortBind);
+            WorkerHandle w = new WorkerHandle(id, generation, p, maxRequests);
+            workers.put(w.pid, w);
+            p.onExit().thenAccept(done -> events.add(new MasterEvent.WorkerExited(w, done.exitValue())));
+            log.info("spawned {} (generation {})", w, generation);
+            return w;
+        } catch (IOException e) {
+            log.error("cannot start worker {}: {}", id, e.getMessage());
+            nextSpawnNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            return null;
+        }
+    }
+
+    private void stopWorker(WorkerHandle w, String why, java.time.Duration grace) {
+        if (w.state == WorkerHandle.State.STOPPING) {
+            return;
+        }
+        w.state = WorkerHandle.State.STOPPING;
+        w.stopReason = why;
+        w.stopDeadlineNanos = System.nanoTime() + grace.toNanos();
+        if (w.control != null && w.control.isActive()) {
+            send(w, ControlProtocol.stop(grace.toMillis()));
+        } else {
+            w.process.destroy();
+        }
+    }
+
+    private void send(WorkerHandle w, String line) {
+        if (w.control != null && w.control.isActive()) {
+            w.control.writeAndFlush(line + "\n");
+        }
+    }
+
+    private SlotRecord slot(int id) {
+        return slots.computeIfAbsent(id, k -> new SlotRecord());
+    }
+
+    private void publishStats() {
+        if (stats == null) {
+            return;
+        }
+        List<StatsSnapshot.Worker> list = new ArrayList<>();
+        for (WorkerHandle w : workers.values()) {
+            SlotRecord s = slot(w.id);
+            list.add(new StatsSnapshot.Worker(w.id, w.pid, w.generation, w.state.name().toLowerCase(java.util.Locale.ROOT),
+                    w.heartbeat, s.harakiris, s.respawns, w.rssBytes, w.spawnedAtMillis / 1000));
+        }
+        snapshot = new StatsSnapshot(ProcessHandle.current().pid(), config.bind().toString(), listenQueue(), target, list);
+    }
+
+    private long listenQueue() {
+        if (listen == null || listen.isUnix()) {
+            return -1;
+        }
+        try {
+            return ProcessMemory.tcpListenQueue(listen.port());
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private void cleanup() {
+        for (WorkerHandle w : workers.values()) {
+            w.process.destroyForcibly();
+        }
+        if (stats != null) {
+            stats.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+        if (listen != null) {
+            try {
+                listen.close();
+            } catch (IOException e) {
+                log.warn("cannot remove the socket file of {}: {}", config.bind(), e.getMessage());
+            }
+        }
+        config.pidfile().ifPresent(p -> {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.warn("cannot remove pidfile {}: {}", p, e.getMessage());
+            }
+        });
+        if (runDir != null) {
+            try {
+                Files.deleteIfExists(controlPath);
+                Files.deleteIfExists(runDir);
+            } catch (IOException e) {
+                log.warn("cannot remove {}: {}", runDir, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.gatehouse.appserver.master;
+
+import dev.gatehouse.appserver.worker.WorkerMain;
+import dev.gatehouse.conf.app.AppServerConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Starts worker JVMs: the master's own java and class path, the configured JVM options. */
+final class WorkerLauncher {
+
+    private final String java;
+    private final String classPath;
+
+    WorkerLauncher() {
+        this.java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        this.classPath = System.getProperty("java.class.path");
+    }
+
+    Process start(AppServerConfig config, Path control, int workerId, int generation, boolean tcp, String reusePortBind)
+            throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(config.jvmOptions());
+        // Netty's native transport loads a JNI library: allowed explicitly, so JDK 24+ prints no warning.
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Dgatehouse.worker=" + workerId);
+        cmd.add("-cp");
+        cmd.add(classPath);
+        cmd.add(WorkerMain.class.getName());
+        cmd.add("--control=" + control);
+        cmd.add("--worker-id=" + workerId);
+        cmd.add("--generation=" + generation);
+        if (config.jwsgi().isPresent()) {
+            cmd.add("--jwsgi=" + config.jwsgi().get());
+        } else {
+            cmd.add("--app=" + config.app());
+        }
+        if (!config.classpath().isEmpty()) {
+            cmd.add("--classpath=" + String.join(":", config.classpath()));
+        }
+        cmd.add("--dispatch=" + config.dispatch().token());
+        cmd.add("--max-concurrency=" + config.maxConcurrency());
+        cmd.add("--max-vars-size=" + config.maxVarsSize().bytes());
+        cmd.add("--read-timeout-ms=" + config.readTimeout().toMillis());
+        cmd.add("--keepalive=" + config.keepalive());
+        cmd.add("--graceful-timeout-ms=" + config.gracefulTimeout().toMillis());
+        cmd.add("--listen-kind=" + (tcp ? "tcp" : "unix"));
+        cmd.add("--backlog=" + config.backlog());
+        cmd.add("--log-level=" + config.logLevel().token());
+        config.logFile().ifPresent(f -> cmd.add("--log-file=" + f));
+        if (reusePortBind != null) {
+            cmd.add("--reuse-port-bind=" + reusePortBind);
+        }
+        cmd.add("--setting=workers=" + config.workers());
+        cmd.add("--setting=max_concurrency=" + config.maxConcurrency());
+        cmd.add("--setting=dispatch=" + config.dispatch().token());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        // Workers log to the master's standard error (or the shared log file) and read nothing.
+        pb.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return pb.start();
+    }
+}

@@ -1,0 +1,256 @@
+package dev.gatehouse.appserver.worker;
+
+import dev.gatehouse.appserver.api.Application;
+import dev.gatehouse.appserver.api.WorkerContext;
+import dev.gatehouse.appserver.control.ControlProtocol;
+import dev.gatehouse.appserver.control.Heartbeat;
+import dev.gatehouse.conf.app.Dispatch;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketReadMode;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.codec.string.StringDecoder;
+import io.netty.handler.codec.string.StringEncoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A worker process, started by the master: loads the app, takes the listening socket from the
+ * master over the control socket, serves, sends heartbeats, and stops when told to or when the
+ * master goes away. Not meant to be started by hand.
+ */
+@Command(name = "gatehouse-worker", description = "A Gatehouse app-server worker (started by the master).")
+public final class WorkerMain implements java.util.concurrent.Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
+
+    @Option(names = "--control", required = true, description = "The master's control socket.")
+    Path control;
+
+    @Option(names = "--worker-id", required = true)
+    int workerId;
+
+    @Option(names = "--generation", defaultValue = "1")
+    int generation;
+
+    @Option(names = "--app")
+    String app;
+
+    @Option(names = "--jwsgi")
+    String jwsgi;
+
+    @Option(names = "--classpath", split = ":")
+    List<Path> classpath = new ArrayList<>();
+
+    @Option(names = "--dispatch", defaultValue = "virtual-thread")
+    String dispatch;
+
+    @Option(names = "--max-concurrency", defaultValue = "0")
+    int maxConcurrency;
+
+    @Option(names = "--max-vars-size", defaultValue = "65536")
+    int maxVarsSize;
+
+    @Option(names = "--read-timeout-ms", defaultValue = "60000")
+    long readTimeoutMs;
+
+    @Option(names = "--keepalive", defaultValue = "true", arity = "1")
+    boolean keepAlive;
+
+    @Option(names = "--graceful-timeout-ms", defaultValue = "30000")
+    long gracefulTimeoutMs;
+
+    @Option(names = "--listen-kind", defaultValue = "unix", description = "unix or tcp: what the inherited descriptor is.")
+    String listenKind;
+
+    @Option(names = "--reuse-port-bind", description = "host:port to bind with SO_REUSEPORT instead of inheriting.")
+    String reusePortBind;
+
+    @Option(names = "--backlog", defaultValue = "2048")
+    int backlog;
+
+    @Option(names = "--log-file")
+    Path logFile;
+
+    @Option(names = "--log-level", defaultValue = "info")
+    String logLevel;
+
+    @Option(names = "--setting", description = "key=value shown to the app in its WorkerContext.")
+    Map<String, String> settings = new LinkedHashMap<>();
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile long stopGraceMillis = -1;
+
+    /** Runs a worker; exits with 0 after a stop, or a {@link ControlProtocol} exit code. */
+    public static void main(String[] args) {
+        int code = new CommandLine(new WorkerMain()).execute(args);
+        System.exit(code);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        LogFiles.configure(logFile, logLevel);
+        long pid = ProcessHandle.current().pid();
+        Application application;
+        try {
+            application = AppLoader.load(classpath, app, jwsgi);
+            application.start(new WorkerContext(workerId, pid, settings));
+        } catch (AppLoader.AppLoadException e) {
+            log.error("worker {} (pid {}): {}", workerId, pid, e.getMessage());
+            return ControlProtocol.EXIT_APP_LOAD_FAILED;
+        } catch (Exception | LinkageError e) {
+            log.error("worker {} (pid {}): the application's start() failed: {}", workerId, pid, e.toString(), e);
+            return ControlProtocol.EXIT_APP_LOAD_FAILED;
+        }
+
+        EventLoopGroup controlGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-control"),
+                EpollIoHandler.newFactory());
+        try {
+            CompletableFuture<Integer> fd = new CompletableFuture<>();
+            Channel ctl;
+            try {
+                ctl = connect(controlGroup, fd);
+                ctl.writeAndFlush(ControlProtocol.hello(workerId, pid, generation) + "\n").sync();
+            } catch (Exception e) {
+                log.error("worker {} (pid {}): cannot reach the master at {}: {}", workerId, pid, control, e.toString());
+                return ControlProtocol.EXIT_NO_MASTER;
+            }
+            WorkerOptions options = new WorkerOptions(workerId, dispatchOf(dispatch), maxConcurrency, maxVarsSize,
+                    Duration.ofMillis(readTimeoutMs), keepAlive);
+            WorkerServer server;
+            if (reusePortBind != null) {
+                server = WorkerServer.bindReusePort(options, application, parseInet(reusePortBind), backlog);
+            } else {
+                int listenFd;
+                try {
+                    listenFd = fd.get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    log.error("worker {} (pid {}): the master sent no listening socket: {}", workerId, pid, e.toString());
+                    return ControlProtocol.EXIT_NO_MASTER;
+                }
+                ServerChannel listener = listenKind.equals("tcp")
+                        ? new EpollServerSocketChannel(listenFd)
+                        // 'true': the descriptor is already listening. The one-argument
+                        // constructor makes an inactive channel that never accepts.
+                        : new EpollServerDomainSocketChannel(listenFd, true);
+                server = WorkerServer.adopt(options, application, listener);
+            }
+            ctl.config().setOption(EpollChannelOption.DOMAIN_SOCKET_READ_MODE, DomainSocketReadMode.BYTES);
+            ctl.writeAndFlush(ControlProtocol.READY + "\n");
+            ctl.eventLoop().scheduleAtFixedRate(() -> ctl.writeAndFlush(heartbeat(server.stats()).toLine() + "\n"),
+                    0, 1, TimeUnit.SECONDS);
+            log.info("worker {} (pid {}, generation {}) ready, running {}", workerId, pid, generation,
+                    jwsgi != null ? "JWSGI " + jwsgi : app);
+            ctl.closeFuture().addListener(f -> {
+                if (stopGraceMillis < 0) {
+                    log.warn("worker {} (pid {}): the master went away; stopping", workerId, pid);
+                    stopGraceMillis = gracefulTimeoutMs;
+                }
+                stopped.countDown();
+            });
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                if (stopped.getCount() > 0) {
+                    // SIGTERM: the master's quick stop, or an operator. Short grace.
+                    server.shutdown(Duration.ofSeconds(1));
+                }
+            }, "gatehouse-sigterm"));
+            stopped.await();
+            server.shutdown(Duration.ofMillis(stopGraceMillis));
+            log.info("worker {} (pid {}) stopped after {} requests", workerId, pid, server.stats().requests());
+            return 0;
+        } finally {
+            controlGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    private Channel connect(EventLoopGroup group, CompletableFuture<Integer> fd) throws InterruptedException {
+        return new Bootstrap().group(group).channel(EpollDomainSocketChannel.class)
+                .option(EpollChannelOption.DOMAIN_SOCKET_READ_MODE, DomainSocketReadMode.FILE_DESCRIPTORS)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new SimpleChannelInboundHandler<FileDescriptor>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, FileDescriptor received) {
+                                fd.complete(received.intValue());
+                            }
+                        });
+                        ch.pipeline().addLast(new LineBasedFrameDecoder(ControlProtocol.MAX_LINE));
+                        ch.pipeline().addLast(new StringDecoder(StandardCharsets.UTF_8));
+                        ch.pipeline().addLast(new StringEncoder(StandardCharsets.UTF_8));
+                        ch.pipeline().addLast(new SimpleChannelInboundHandler<String>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, String line) {
+                                onCommand(line);
+                            }
+                        });
+                    }
+                })
+                .connect(new DomainSocketAddress(control.toString())).sync().channel();
+    }
+
+    private void onCommand(String line) {
+        if (line.startsWith("stop ")) {
+            stopGraceMillis = Long.parseLong(line.substring(5).trim());
+            log.info("worker {}: stopping gracefully within {} ms, as the master asked", workerId, stopGraceMillis);
+            stopped.countDown();
+        } else if (line.equals(ControlProtocol.REOPEN_LOGS)) {
+            LogFiles.reopen();
+        } else {
+            log.warn("worker {}: unknown control command from the master: {}", workerId, line);
+        }
+    }
+
+    private static Heartbeat heartbeat(WorkerStats s) {
+        WorkerStats.Running oldest = s.oldest();
+        return new Heartbeat(s.requests(), s.inFlight(), s.exceptions(), s.rejected(), s.connections(),
+                s.averageResponseMicros(), oldest == null ? 0 : oldest.startMillis(),
+                oldest == null ? "" : oldest.requestLine());
+    }
+
+    private static Dispatch dispatchOf(String token) {
+        for (Dispatch d : Dispatch.values()) {
+            if (d.token().equals(token)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("unknown dispatch " + token);
+    }
+
+    private static InetSocketAddress parseInet(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+}
