@@ -15,9 +15,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Writes a {@link Response} as a raw HTTP/1.1 response, which is what a uwsgi front server
- * (nginx or the Gatehouse proxy) expects back. The body is always framed, with
- * {@code Content-Length} when the length is known and chunked otherwise, so a worker dying
- * mid-response is a visibly broken response, never a short 200.
+ * (nginx or the Gatehouse proxy) expects back. The body carries a {@code Content-Length}
+ * whenever the length is known or can be measured, so a worker dying mid-response is a visibly
+ * broken response, never a short 200; see {@link BodyFraming} for bodies of unknown length.
  *
  * <p>Runs on a thread that may block: streamed bodies wait for the client.
  */
@@ -42,14 +42,24 @@ final class ResponseWriter {
     }
 
     /**
+     * What was sent.
+     *
+     * @param done the future of the last write
+     * @param untilClose the body ends at connection close, so the connection must close
+     */
+    record Sent(ChannelFuture done, boolean untilClose) {
+    }
+
+    /**
      * Writes the whole response.
      *
      * @param head true for a {@code HEAD} request: headers as for {@code GET}, no body
-     * @return the future of the last write
+     * @param chunkedOk the front decodes chunked bodies (the Gatehouse proxy; not nginx)
      * @throws IOException before anything was written (the caller may still send an error
      *     response), or {@link BrokenResponseException} after the head went out
      */
-    ChannelFuture write(Channel channel, WritabilityGate gate, Response response, boolean head) throws IOException {
+    Sent write(Channel channel, WritabilityGate gate, Response response, boolean head, boolean chunkedOk)
+            throws IOException {
         int status = response.status();
         boolean bodyless = head || status < 200 || status == 204 || status == 304;
         Body body = response.body();
@@ -66,38 +76,38 @@ final class ResponseWriter {
             case Body.Streaming s -> length = -1;
         }
 
-        ByteBuf headBuf = encodeHead(channel, response, status, length);
+        BodyFraming unknown = chunkedOk ? BodyFraming.CHUNKED : BodyFraming.UNTIL_CLOSE;
         if (bodyless) {
             closeQuietly(file);
             if (body instanceof Body.Stream s) {
                 closeQuietly(s.stream());
             }
-            return channel.writeAndFlush(headBuf);
+            return new Sent(channel.writeAndFlush(encodeHead(channel, response, status, length, unknown)), false);
         }
         switch (body) {
             case Body.Empty e -> {
-                return channel.writeAndFlush(headBuf);
+                return new Sent(channel.writeAndFlush(encodeHead(channel, response, status, 0, unknown)), false);
             }
             case Body.Bytes b -> {
+                ByteBuf headBuf = encodeHead(channel, response, status, length, unknown);
                 if (b.bytes().length <= MAX_INLINE_BODY) {
                     headBuf.writeBytes(b.bytes());
-                    return channel.writeAndFlush(headBuf);
+                    return new Sent(channel.writeAndFlush(headBuf), false);
                 }
                 channel.write(headBuf);
-                return channel.writeAndFlush(Unpooled.wrappedBuffer(b.bytes()));
+                return new Sent(channel.writeAndFlush(Unpooled.wrappedBuffer(b.bytes())), false);
             }
             case Body.File f -> {
-                channel.write(headBuf);
+                channel.write(encodeHead(channel, response, status, length, unknown));
                 // DefaultFileRegion closes the file once it has been sent (or failed).
-                return channel.writeAndFlush(new DefaultFileRegion(file, 0, length));
+                return new Sent(channel.writeAndFlush(new DefaultFileRegion(file, 0, length)), false);
             }
             case Body.Stream s -> {
-                channel.write(headBuf);
-                return copyStream(channel, gate, s.stream(), length);
+                ChannelBodyStream out = bodyStream(channel, gate, response, status, length, chunkedOk);
+                return copyStream(out, s.stream(), length);
             }
             case Body.Streaming s -> {
-                channel.write(headBuf);
-                ChannelBodyStream out = new ChannelBodyStream(channel, gate, true);
+                ChannelBodyStream out = bodyStream(channel, gate, response, status, -1, chunkedOk);
                 try {
                     s.writer().writeTo(out);
                     out.close();
@@ -105,13 +115,22 @@ final class ResponseWriter {
                     out.abandon();
                     throw new BrokenResponseException("streaming body failed after " + out.written() + " bytes", e);
                 }
-                return out.lastWrite();
+                return new Sent(out.lastWrite(), out.framing() == BodyFraming.UNTIL_CLOSE);
             }
         }
     }
 
-    private ChannelFuture copyStream(Channel channel, WritabilityGate gate, InputStream in, long length) throws IOException {
-        ChannelBodyStream out = new ChannelBodyStream(channel, gate, length < 0);
+    private ChannelBodyStream bodyStream(Channel channel, WritabilityGate gate, Response response, int status,
+            long length, boolean chunkedOk) {
+        if (length >= 0 || chunkedOk) {
+            channel.write(encodeHead(channel, response, status, length, BodyFraming.CHUNKED));
+            return new ChannelBodyStream(channel, gate, length < 0);
+        }
+        return new ChannelBodyStream(channel, gate,
+                measured -> encodeHead(channel, response, status, measured, BodyFraming.UNTIL_CLOSE));
+    }
+
+    private Sent copyStream(ChannelBodyStream out, InputStream in, long length) throws IOException {
         try (in) {
             while (length < 0 || out.written() < length) {
                 int max = length < 0 ? ChannelBodyStream.CHUNK : (int) Math.min(ChannelBodyStream.CHUNK, length - out.written());
@@ -127,7 +146,7 @@ final class ResponseWriter {
             out.abandon();
             throw new BrokenResponseException("body stream failed after " + out.written() + " bytes", e);
         }
-        return out.lastWrite();
+        return new Sent(out.lastWrite(), out.framing() == BodyFraming.UNTIL_CLOSE);
     }
 
     /** A stream of unknown length whose app set Content-Length is sent with that length. */
@@ -144,7 +163,13 @@ final class ResponseWriter {
         }
     }
 
-    private ByteBuf encodeHead(Channel channel, Response response, int status, long length) {
+    /**
+     * The status line and headers.
+     *
+     * @param length the body length, or -1 when unknown
+     * @param unknown how a body of unknown length is framed: chunked, or (no header) until close
+     */
+    private ByteBuf encodeHead(Channel channel, Response response, int status, long length, BodyFraming unknown) {
         ByteBuf buf = channel.alloc().buffer(256);
         ByteBufUtil.writeAscii(buf, "HTTP/1.1 ");
         buf.writeByte('0' + status / 100).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
@@ -173,10 +198,11 @@ final class ResponseWriter {
             if (length >= 0) {
                 ByteBufUtil.writeAscii(buf, "Content-Length: ");
                 ByteBufUtil.writeAscii(buf, Long.toString(length));
-            } else {
+                crlf(buf);
+            } else if (unknown == BodyFraming.CHUNKED) {
                 ByteBufUtil.writeAscii(buf, "Transfer-Encoding: chunked");
+                crlf(buf);
             }
-            crlf(buf);
         }
         crlf(buf);
         return buf;

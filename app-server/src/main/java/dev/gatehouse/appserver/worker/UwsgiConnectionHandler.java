@@ -7,9 +7,9 @@ import dev.gatehouse.appserver.api.Response;
 import dev.gatehouse.uwsgi.UwsgiContent;
 import dev.gatehouse.uwsgi.UwsgiProtocolException;
 import dev.gatehouse.uwsgi.UwsgiRequest;
-import dev.gatehouse.uwsgi.VarKey;
+import dev.gatehouse.uwsgi.GatehouseVars;
+import dev.gatehouse.uwsgi.UwsgiVars;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -30,13 +30,6 @@ import org.slf4j.LoggerFactory;
 final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(UwsgiConnectionHandler.class);
-
-    /**
-     * The request var with which the Gatehouse proxy asks to keep the connection open after a
-     * fully framed response (value {@code 1}). nginx never sends it, so nginx connections close
-     * after each response as nginx expects; uWSGI ignores it.
-     */
-    static final VarKey KEEPALIVE_VAR = VarKey.of("GATEHOUSE_KEEPALIVE");
 
     private static final Response SERVER_ERROR = Response.text(500, "Internal Server Error\n");
     private static final Response OVERLOADED = Response.status(503)
@@ -63,18 +56,21 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         final RequestBody body;
         final VarsRequest request;
         final boolean keepAlive;
+        final boolean chunkedOk;
         final long startNanos = System.nanoTime();
         long statsId;
         boolean bodyReceived;
         boolean dispatched;
         boolean responded;
         boolean released;
+        volatile boolean untilClose;
 
-        Exchange(UwsgiRequest packet, RequestBody body, boolean keepAlive) {
+        Exchange(UwsgiRequest packet, RequestBody body, boolean keepAlive, boolean chunkedOk) {
             this.packet = packet;
             this.body = body;
             this.request = new VarsRequest(packet.vars(), body);
             this.keepAlive = keepAlive;
+            this.chunkedOk = chunkedOk;
         }
 
         void release() {
@@ -134,10 +130,10 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void begin(ChannelHandlerContext ctx, UwsgiRequest packet) {
         long length = packet.contentLength();
-        int ka = rt.options().keepAlive() ? packet.vars().indexOf(KEEPALIVE_VAR) : -1;
-        boolean keepAlive = ka >= 0 && packet.vars().valueEquals(ka, "1");
+        boolean keepAlive = rt.options().keepAlive() && isOne(packet.vars(), GatehouseVars.KEEPALIVE);
         FlowControl flow = rt.options().dispatch() == Dispatch.EVENT_LOOP ? FlowControl.NONE : bodyFlow(ctx.channel());
-        Exchange ex = new Exchange(packet, new RequestBody(length, flow), keepAlive);
+        Exchange ex = new Exchange(packet, new RequestBody(length, flow), keepAlive,
+                isOne(packet.vars(), GatehouseVars.CHUNKED));
         current = ex;
         int max = rt.options().maxConcurrency();
         if (max > 0 && rt.stats().inFlight() >= max) {
@@ -151,6 +147,11 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             dispatch(ctx, ex);
         }
         // event-loop dispatch waits for the whole body: see process()
+    }
+
+    private static boolean isOne(UwsgiVars vars, dev.gatehouse.uwsgi.VarKey key) {
+        int i = vars.indexOf(key);
+        return i >= 0 && vars.valueEquals(i, "1");
     }
 
     private FlowControl bodyFlow(Channel channel) {
@@ -222,9 +223,9 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private void send(ChannelHandlerContext ctx, Exchange ex, Response response, boolean counted) {
         Channel ch = ctx.channel();
         boolean head = "HEAD".equals(ex.request.method());
-        ChannelFuture done;
+        ResponseWriter.Sent sent;
         try {
-            done = rt.writer().write(ch, gate, response, head);
+            sent = rt.writer().write(ch, gate, response, head, ex.chunkedOk);
         } catch (ResponseWriter.BrokenResponseException e) {
             logBroken(ex, e);
             ch.close();
@@ -237,7 +238,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
                 log.error("worker {}: {}: cannot send the response, answered 500: {}",
                         rt.options().workerId(), ex.request.requestLine(), e.toString());
                 try {
-                    done = rt.writer().write(ch, gate, SERVER_ERROR, head);
+                    sent = rt.writer().write(ch, gate, SERVER_ERROR, head, ex.chunkedOk);
                 } catch (IOException again) {
                     ch.close();
                     ch.eventLoop().execute(() -> responded(ctx, ex, counted, false));
@@ -249,7 +250,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        done.addListener(f -> responded(ctx, ex, counted, f.isSuccess()));
+        ex.untilClose = sent.untilClose();
+        sent.done().addListener(f -> responded(ctx, ex, counted, f.isSuccess()));
     }
 
     private void logBroken(Exchange ex, IOException e) {
@@ -291,7 +293,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         if (current == ex) {
             current = null;
         }
-        if (!ex.keepAlive) {
+        if (!ex.keepAlive || ex.untilClose) {
             ctx.close();
             return;
         }

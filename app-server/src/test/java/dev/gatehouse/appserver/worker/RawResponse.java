@@ -71,7 +71,7 @@ record RawResponse(int status, String statusLine, List<String[]> headers, byte[]
         } else if (cl != null) {
             body.write(exactly(in, Integer.parseInt(cl)));
         } else {
-            throw new IOException("response is not framed: " + statusLine);
+            body.write(in.readAllBytes()); // no framing: the body ends at close
         }
         return new RawResponse(status, statusLine, headers, body.toByteArray(), chunked);
     }

@@ -68,6 +68,8 @@ class WorkerServerTest {
                     }
                     yield Response.text(200, n + " " + HexFormat.of().formatHex(sha.digest()));
                 }
+                case "/sha-stream" -> Response.status(200).body((OutputStream out) ->
+                        out.write("measured".getBytes(StandardCharsets.US_ASCII))).build();
                 case "/stream" -> Response.status(200).body((OutputStream out) -> {
                     for (int i = 0; i < 3; i++) {
                         out.write(("part" + i + ";").getBytes(StandardCharsets.US_ASCII));
@@ -83,6 +85,10 @@ class WorkerServerTest {
                 }
                 case "/short-stream" -> Response.status(200)
                         .body(new java.io.ByteArrayInputStream(new byte[10]), 20).build();
+                case "/broken-before-flush" -> Response.status(200).body((OutputStream out) -> {
+                    out.write("partial".getBytes(StandardCharsets.US_ASCII));
+                    throw new IOException("backend failed before anything was sent");
+                }).build();
                 case "/broken-stream" -> Response.status(200).body((OutputStream out) -> {
                     out.write("partial".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
@@ -180,10 +186,29 @@ class WorkerServerTest {
     }
 
     @Test
-    void streamingBodyIsSentChunked() throws Exception {
+    void streamingBodyIsSentChunkedToAFrontThatDecodesChunks() throws Exception {
+        start();
+        RawResponse r = exchange(UwsgiTestClient.get("/stream", "GATEHOUSE_CHUNKED", "1"));
+        assertTrue(r.chunked());
+        assertNull(r.header("Content-Length"));
+        assertEquals("part0;part1;part2;", r.bodyText());
+    }
+
+    @Test
+    void streamingBodyIsMeasuredForNginxWhichCannotDecodeChunks() throws Exception {
+        start();
+        // A body of unknown length that ends within the measuring buffer gets a Content-Length.
+        RawResponse r = exchange(UwsgiTestClient.get("/sha-stream"));
+        assertNull(r.header("Transfer-Encoding"));
+        assertEquals("8", r.header("Content-Length"));
+        assertEquals("measured", r.bodyText());
+    }
+
+    @Test
+    void flushedStreamToNginxEndsAtCloseWithoutChunking() throws Exception {
         start();
         RawResponse r = exchange(UwsgiTestClient.get("/stream"));
-        assertTrue(r.chunked());
+        assertNull(r.header("Transfer-Encoding"));
         assertNull(r.header("Content-Length"));
         assertEquals("part0;part1;part2;", r.bodyText());
     }
@@ -191,10 +216,13 @@ class WorkerServerTest {
     @Test
     void largeStreamOfUnknownLengthArrivesWhole() throws Exception {
         start();
-        RawResponse r = exchange(UwsgiTestClient.get("/big"));
-        assertEquals(3 * 1024 * 1024 + 7, r.body().length);
-        for (int i = 0; i < r.body().length; i += 4099) {
-            assertEquals((byte) (i * 31), r.body()[i], "byte " + i);
+        for (String[] vars : new String[][] {{}, {"GATEHOUSE_CHUNKED", "1"}}) {
+            RawResponse r = exchange(UwsgiTestClient.get("/big", vars));
+            assertEquals(vars.length == 0 ? null : "chunked", r.header("Transfer-Encoding"));
+            assertEquals(3 * 1024 * 1024 + 7, r.body().length);
+            for (int i = 0; i < r.body().length; i += 4099) {
+                assertEquals((byte) (i * 31), r.body()[i], "byte " + i);
+            }
         }
     }
 
@@ -250,8 +278,13 @@ class WorkerServerTest {
     void failureMidStreamLeavesTheChunkedBodyUnterminated() throws Exception {
         start();
         try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
-            c.send(UwsgiTestClient.get("/broken-stream"));
+            c.send(UwsgiTestClient.get("/broken-stream", "GATEHOUSE_CHUNKED", "1"));
             assertBroken(c);
+        }
+        // Towards nginx, a failure before anything was flushed sends nothing: nginx answers 502.
+        try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
+            c.send(UwsgiTestClient.get("/broken-before-flush"));
+            assertNull(c.response());
         }
     }
 
@@ -277,7 +310,7 @@ class WorkerServerTest {
             }
             // Two requests in one write are answered in order.
             byte[] a = UwsgiTestClient.get("/hello", "GATEHOUSE_KEEPALIVE", "1");
-            byte[] b = UwsgiTestClient.get("/stream");
+            byte[] b = UwsgiTestClient.get("/stream", "GATEHOUSE_CHUNKED", "1");
             byte[] both = new byte[a.length + b.length];
             System.arraycopy(a, 0, both, 0, a.length);
             System.arraycopy(b, 0, both, a.length, b.length);
@@ -382,7 +415,7 @@ class WorkerServerTest {
         byte[] body = new byte[1_000_000];
         RawResponse r = exchange(UwsgiTestClient.request("POST", "/sha", body));
         assertTrue(r.bodyText().startsWith("1000000 "));
-        assertEquals("part0;part1;part2;", exchange(UwsgiTestClient.get("/stream")).bodyText());
+        assertEquals("part0;part1;part2;", exchange(UwsgiTestClient.get("/stream", "GATEHOUSE_CHUNKED", "1")).bodyText());
     }
 
     @Test
