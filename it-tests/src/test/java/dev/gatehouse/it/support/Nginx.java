@@ -1,0 +1,328 @@
+package dev.gatehouse.it.support;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real nginx ({@code /usr/sbin/nginx}, Debian {@code nginx-light}) running from a private temp
+ * directory on a free loopback port, in the foreground under the test.
+ *
+ * <pre>{@code
+ * try (Nginx nginx = Nginx.builder()
+ *         .server(Nginx.uwsgiLocation("/", uwsgi.uwsgiPass(), 8))
+ *         .start()) {
+ *     RawHttpResponse r = RawHttpClient.get(nginx.port(), "/hello");
+ * }
+ * }</pre>
+ *
+ * <p>The generated {@code nginx.conf} keeps everything nginx writes (pid, error and access logs,
+ * every {@code *_temp_path}) inside the directory, so nothing touches {@code /var}; snippets may
+ * say {@code @DIR@} for that directory and {@code @PORT@} for the listen port.
+ */
+public final class Nginx implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Nginx.class);
+
+    /** Bind races with other processes are rare; a few fresh ports are plenty. */
+    private static final int PORT_ATTEMPTS = 3;
+
+    private final ScratchDir dir;
+    private final ManagedProcess process;
+    private final int port;
+    private final String config;
+
+    private Nginx(ScratchDir dir, ManagedProcess process, int port, String config) {
+        this.dir = dir;
+        this.process = process;
+        this.port = port;
+        this.config = config;
+    }
+
+    /** @return a builder for an nginx with an empty server block */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A {@code location} block that passes requests to a uwsgi backend the way the
+     * reference deployments do: Debian's stock {@code uwsgi_params} and the given modifier1
+     * (0 for WSGI-style apps, 8 for uWSGI's JWSGI).
+     *
+     * @param location the location prefix, e.g. {@code /}
+     * @param uwsgiPass the upstream address, e.g. {@code unix:/tmp/x/uwsgi.sock}
+     * @param modifier1 the uwsgi packet's modifier1
+     * @return the block, for {@link Builder#server(String)}
+     */
+    public static String uwsgiLocation(String location, String uwsgiPass, int modifier1) {
+        // An absolute include: a relative one resolves against the temp conf dir, where no
+        // uwsgi_params exists.
+        return """
+                location %s {
+                    include /etc/nginx/uwsgi_params;
+                    uwsgi_modifier1 %d;
+                    uwsgi_pass %s;
+                }
+                """.formatted(location, modifier1, uwsgiPass);
+    }
+
+    /** @return the loopback port nginx listens on */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * @param pathAndQuery e.g. {@code /hello?x=1}
+     * @return {@code http://127.0.0.1:<port><pathAndQuery>}
+     */
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port + pathAndQuery);
+    }
+
+    /** @return the nginx master's pid */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** @return the prefix directory holding the config, logs and temp paths */
+    public Path dir() {
+        return dir.path();
+    }
+
+    /** @return the generated nginx.conf text */
+    public String config() {
+        return config;
+    }
+
+    /** @return the error log so far (nginx's {@code error_log} at level {@code info}) */
+    public String errorLog() {
+        return ManagedProcess.read(dir.resolve("error.log"));
+    }
+
+    /** @return the access log so far (combined format) */
+    public String accessLog() {
+        return ManagedProcess.read(dir.resolve("access.log"));
+    }
+
+    /** @return the config, and the tails of nginx's stderr and error log, for failure messages */
+    public String diagnostics() {
+        return "nginx on 127.0.0.1:" + port + ", config " + dir.resolve("nginx.conf") + "\n"
+                + process.diagnostics();
+    }
+
+    /** Stops nginx (QUIT: finish in-flight requests; TERM after 5 s; KILL after 2 s more). */
+    @Override
+    public void close() {
+        try {
+            process.close();
+        } finally {
+            dir.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "nginx 127.0.0.1:" + port + " (pid " + pid() + ")";
+    }
+
+    /** Collects config snippets and files, then starts nginx. */
+    public static final class Builder {
+        private final StringBuilder http = new StringBuilder();
+        private final StringBuilder server = new StringBuilder();
+        private final Map<String, byte[]> files = new LinkedHashMap<>();
+        private int workerProcesses = 1;
+        private int workerConnections = 1024;
+        private Duration startTimeout = Duration.ofSeconds(10);
+
+        private Builder() {}
+
+        /**
+         * Adds text at {@code http} level (upstream blocks, extra server blocks, maps).
+         *
+         * @param snippet nginx config text; {@code @DIR@} and {@code @PORT@} are replaced
+         * @return this
+         */
+        public Builder http(String snippet) {
+            http.append(snippet).append('\n');
+            return this;
+        }
+
+        /**
+         * Adds text inside the default {@code server} block, after its {@code listen}
+         * (locations, {@code root}, {@code client_max_body_size}, ...).
+         *
+         * @param snippet nginx config text; {@code @DIR@} and {@code @PORT@} are replaced
+         * @return this
+         */
+        public Builder server(String snippet) {
+            server.append(snippet).append('\n');
+            return this;
+        }
+
+        /**
+         * Writes a file into nginx's directory before start, e.g. {@code www/index.html} for
+         * {@code root @DIR@/www;}.
+         *
+         * @param relativePath a path inside the directory
+         * @param content the bytes
+         * @return this
+         */
+        public Builder file(String relativePath, byte[] content) {
+            files.put(relativePath, content.clone());
+            return this;
+        }
+
+        /**
+         * @param relativePath a path inside the directory
+         * @param content written as UTF-8
+         * @return this
+         */
+        public Builder file(String relativePath, String content) {
+            return file(relativePath, content.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /**
+         * @param count nginx {@code worker_processes} (default 1)
+         * @return this
+         */
+        public Builder workerProcesses(int count) {
+            this.workerProcesses = count;
+            return this;
+        }
+
+        /**
+         * @param count nginx {@code worker_connections} (default 1024; a proxied request takes
+         *     two)
+         * @return this
+         */
+        public Builder workerConnections(int count) {
+            this.workerConnections = count;
+            return this;
+        }
+
+        /**
+         * @param timeout how long nginx may take to accept on its port (default 10 s)
+         * @return this
+         */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Writes the config and files, starts nginx and waits until its port accepts.
+         *
+         * @return the running nginx
+         * @throws IllegalStateException with the error log if nginx fails to start
+         */
+        public Nginx start() {
+            Path binary = PeerBinaries.nginx();
+            IllegalStateException failure = null;
+            for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
+                ScratchDir dir = ScratchDir.create("nginx");
+                int port = FreePort.pick();
+                ManagedProcess process = null;
+                try {
+                    files.forEach((name, content) -> dir.write(name, content));
+                    for (String temp : List.of("client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp",
+                            "scgi_temp")) {
+                        Files.createDirectories(dir.resolve(temp));
+                    }
+                    String config = render(dir.path(), port);
+                    dir.write("nginx.conf", config.getBytes(StandardCharsets.UTF_8));
+                    String name = "nginx 127.0.0.1:" + port;
+                    // -e: errors found before the config's error_log is read (bad directive,
+                    // bind failure) also go to our file, not /var/log/nginx/error.log.
+                    process = ManagedProcess.start(name,
+                            List.of(binary.toString(), "-p", dir.path() + "/", "-c", "nginx.conf",
+                                    "-e", dir.resolve("error.log").toString()),
+                            dir.path(), dir.resolve("nginx.stderr.log"), List.of(dir.resolve("error.log")),
+                            Map.of(), new ManagedProcess.StopPolicy("QUIT", Duration.ofSeconds(5),
+                                    Duration.ofSeconds(2)));
+                    process.awaitConnectable(new InetSocketAddress("127.0.0.1", port), startTimeout);
+                    return new Nginx(dir, process, port, config);
+                } catch (RuntimeException | IOException e) {
+                    boolean portTaken = ManagedProcess.read(dir.resolve("error.log")).contains("Address already in use");
+                    if (process != null) {
+                        process.close();
+                    }
+                    dir.close();
+                    failure = e instanceof IllegalStateException ise ? ise
+                            : new IllegalStateException("cannot start nginx in " + dir, e);
+                    if (!portTaken) {
+                        throw failure;
+                    }
+                    log.warn("port {} was taken before nginx bound it; trying another", port);
+                }
+            }
+            throw failure;
+        }
+
+        private String render(Path dir, int port) {
+            String user = isRoot()
+                    // As root, nginx workers would otherwise run as nobody/www-data and fail on
+                    // sockets in the tests' temp dirs (reference/README.md, "Traps").
+                    ? "user root;\n"
+                    : "";
+            String text = """
+                    # Generated by dev.gatehouse.it.support.Nginx for one test run.
+                    daemon off;
+                    master_process on;
+                    worker_processes %d;
+                    %spid @DIR@/nginx.pid;
+                    error_log @DIR@/error.log info;
+
+                    events {
+                        worker_connections %d;
+                    }
+
+                    http {
+                        include /etc/nginx/mime.types;
+                        default_type application/octet-stream;
+                        access_log @DIR@/access.log;
+                        client_body_temp_path @DIR@/client_body_temp;
+                        proxy_temp_path @DIR@/proxy_temp;
+                        fastcgi_temp_path @DIR@/fastcgi_temp;
+                        uwsgi_temp_path @DIR@/uwsgi_temp;
+                        scgi_temp_path @DIR@/scgi_temp;
+                        sendfile on;
+
+                    %s
+                        server {
+                            listen 127.0.0.1:@PORT@;
+                            server_name localhost;
+
+                    %s
+                        }
+                    }
+                    """.formatted(workerProcesses, user, workerConnections, indent(http, 4), indent(server, 8));
+            return text.replace("@DIR@", dir.toString()).replace("@PORT@", Integer.toString(port));
+        }
+
+        private static String indent(CharSequence snippet, int spaces) {
+            String pad = " ".repeat(spaces);
+            StringBuilder out = new StringBuilder();
+            for (String line : snippet.toString().split("\n")) {
+                out.append(line.isBlank() ? "" : pad + line).append('\n');
+            }
+            return out.toString();
+        }
+
+        private static boolean isRoot() {
+            try {
+                return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+            } catch (IOException | UnsupportedOperationException e) {
+                return "root".equals(System.getProperty("user.name"));
+            }
+        }
+    }
+}
