@@ -16,8 +16,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code GET /hello}: {@code Hello, World!}
- *   <li>{@code /echo}: the request as JSON (method, uri, path, query, every var in wire order,
- *       body length and SHA-256, worker pid)
+ *   <li>{@code /echo} and {@code /echo/...}: the request as JSON (method, uri, path, query, every
+ *       var in wire order, body length and SHA-256, worker pid)
  *   <li>{@code POST /upload}: length and SHA-256 of the body, read as a stream
  *   <li>{@code /bytes?n=N}: N deterministic bytes ({@link DemoBytes}) with Content-Length
  *   <li>{@code /stream?n=N}: the same bytes, streamed in chunks of unknown length
@@ -33,7 +33,11 @@ public final class DemoApp implements Application {
 
     @Override
     public Response handle(Request request) throws Exception {
-        return switch (request.path()) {
+        String path = request.path();
+        if (path.startsWith("/echo/")) {
+            return echo(request);
+        }
+        return switch (path) {
             case "/hello" -> Response.bytes(200, "text/plain", HELLO);
             case "/echo" -> echo(request);
             case "/upload" -> upload(request);
