@@ -1,0 +1,215 @@
+package dev.gatehouse.conf.app;
+
+import static dev.gatehouse.conf.app.AppServerKeys.*;
+
+import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.ConfigException;
+import dev.gatehouse.conf.FileMode;
+import dev.gatehouse.conf.KeySpec;
+import dev.gatehouse.conf.LogLevel;
+import dev.gatehouse.conf.Size;
+import dev.gatehouse.conf.schema.ConfigReader;
+import dev.gatehouse.conf.schema.Key;
+import dev.gatehouse.conf.schema.TomlWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The app-server's configuration, {@code gatehouse-app.toml}: flat, snake_case top-level keys,
+ * every one with a default, so an empty file (or none) is valid. Load it with {@link #load};
+ * {@link #keys()} lists every key with its default and description, and {@link #toToml()} writes
+ * the effective configuration back out.
+ *
+ * <p>Values are validated at load, with errors naming the file, key, value and expectation; the
+ * record itself only checks for nulls, so build it through {@link #load} (with overrides, for
+ * tests: {@code load(null, Map.of("workers", "2"))}) rather than by hand.
+ *
+ * @param bind the listening socket
+ * @param socketMode permissions of a unix socket file
+ * @param socketOwner owner of a unix socket file; empty: the master's user
+ * @param socketGroup group of a unix socket file; empty: the master's group
+ * @param backlog listen queue length
+ * @param reusePort one SO_REUSEPORT socket per worker (TCP only) instead of one shared socket
+ * @param workers worker processes
+ * @param app application class name; not used when {@code jwsgi} is set
+ * @param classpath jars and class directories the application is loaded from
+ * @param jwsgi a JWSGI application to run in place of {@code app}; the file or the command line
+ *     may set one of the two (when each sets a different one, the command line's wins)
+ * @param dispatch where requests run
+ * @param maxConcurrency requests one worker runs at once before 503; 0 = unlimited
+ * @param maxVarsSize largest uwsgi vars block accepted, 1 byte to 64 KiB
+ * @param readTimeout how long a connection may stay silent while a request is due; positive
+ * @param keepalive whether to honour the proxy's keep-alive request var
+ * @param timeout heartbeat timeout after which a worker is killed; positive
+ * @param harakiri request time after which the worker is recycled; zero = off
+ * @param maxRequests requests after which a worker is recycled; 0 = never
+ * @param maxRequestsJitter random extra requests (0 to N) per worker on top of {@code maxRequests}
+ * @param reloadOnRss resident memory after which a worker is recycled; zero = off
+ * @param gracefulTimeout how long in-flight requests may finish on stop or reload
+ * @param pidfile where the master writes its pid
+ * @param stats the stats endpoint
+ * @param jvmOptions options of each worker JVM
+ * @param logFile the log file; empty: standard error
+ * @param logLevel least severe level logged
+ */
+public record AppServerConfig(
+        Address bind,
+        FileMode socketMode,
+        Optional<String> socketOwner,
+        Optional<String> socketGroup,
+        int backlog,
+        boolean reusePort,
+        int workers,
+        String app,
+        List<String> classpath,
+        Optional<JwsgiEntryPoint> jwsgi,
+        Dispatch dispatch,
+        int maxConcurrency,
+        Size maxVarsSize,
+        Duration readTimeout,
+        boolean keepalive,
+        Duration timeout,
+        Duration harakiri,
+        int maxRequests,
+        int maxRequestsJitter,
+        Size reloadOnRss,
+        Duration gracefulTimeout,
+        Optional<Path> pidfile,
+        Optional<Address> stats,
+        List<String> jvmOptions,
+        Optional<Path> logFile,
+        LogLevel logLevel) {
+
+    /** The file name the docs and the command line use for this config. */
+    public static final String FILE_NAME = "gatehouse-app.toml";
+
+    /** Checks for nulls and copies the lists. */
+    public AppServerConfig {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(socketMode, "socketMode");
+        Objects.requireNonNull(socketOwner, "socketOwner");
+        Objects.requireNonNull(socketGroup, "socketGroup");
+        Objects.requireNonNull(app, "app");
+        classpath = List.copyOf(classpath);
+        Objects.requireNonNull(jwsgi, "jwsgi");
+        Objects.requireNonNull(dispatch, "dispatch");
+        Objects.requireNonNull(maxVarsSize, "maxVarsSize");
+        Objects.requireNonNull(readTimeout, "readTimeout");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(harakiri, "harakiri");
+        Objects.requireNonNull(reloadOnRss, "reloadOnRss");
+        Objects.requireNonNull(gracefulTimeout, "gracefulTimeout");
+        Objects.requireNonNull(pidfile, "pidfile");
+        Objects.requireNonNull(stats, "stats");
+        jvmOptions = List.copyOf(jvmOptions);
+        Objects.requireNonNull(logFile, "logFile");
+        Objects.requireNonNull(logLevel, "logLevel");
+    }
+
+    /**
+     * Loads a config file and applies command-line overrides.
+     *
+     * @param file the TOML file, or null for none (every key at its default)
+     * @param overrides key path to value as text ({@code workers} to {@code "4"}); list keys take
+     *     comma-separated values ({@code classpath} also ':', {@code jvm_options} spaces); they win
+     *     over the file
+     * @throws ConfigException listing every problem: unreadable file, TOML syntax (with line and
+     *     column), wrong types, values out of range, unknown keys and unknown override keys
+     */
+    public static AppServerConfig load(Path file, Map<String, String> overrides) {
+        return read(ConfigReader.load(file, ALL, overrides));
+    }
+
+    /**
+     * Like {@link #load}, from TOML text; {@code sourceName} is the file name messages give.
+     *
+     * @throws ConfigException as {@link #load} does
+     */
+    public static AppServerConfig fromToml(String toml, String sourceName, Map<String, String> overrides) {
+        return read(ConfigReader.parse(toml, sourceName, ALL, overrides));
+    }
+
+    /** The configuration of an empty file. */
+    public static AppServerConfig defaults() {
+        return load(null, Map.of());
+    }
+
+    /** Every key, in file order, with type, default and description. */
+    public static List<KeySpec> keys() {
+        return ALL.stream().map(Key::spec).toList();
+    }
+
+    private static AppServerConfig read(ConfigReader r) {
+        String app = r.get(APP);
+        Optional<JwsgiEntryPoint> jwsgi = r.optional(JWSGI);
+        if (r.isSet(APP) && r.isSet(JWSGI) && r.isOverride(APP) != r.isOverride(JWSGI)) {
+            // One from the file, one from the command line: the command line wins, as everywhere.
+            if (r.isOverride(APP)) {
+                jwsgi = Optional.empty();
+            } else {
+                app = APP.defaultValue();
+            }
+        } else if (r.isSet(APP) && r.isSet(JWSGI) && !r.hasErrors()) {
+            r.reject(JWSGI, "either app or jwsgi, not both: jwsgi runs a JWSGI class in place of app");
+        }
+        AppServerConfig c = new AppServerConfig(
+                r.get(BIND), r.get(SOCKET_MODE), r.optional(SOCKET_OWNER), r.optional(SOCKET_GROUP),
+                r.get(BACKLOG), r.get(REUSE_PORT), r.get(WORKERS), app, r.get(CLASSPATH), jwsgi,
+                r.get(DISPATCH), r.get(MAX_CONCURRENCY), r.get(MAX_VARS_SIZE), r.get(READ_TIMEOUT), r.get(KEEPALIVE),
+                r.get(TIMEOUT), r.get(HARAKIRI), r.get(MAX_REQUESTS), r.get(MAX_REQUESTS_JITTER), r.get(RELOAD_ON_RSS),
+                r.get(GRACEFUL_TIMEOUT), r.optional(PIDFILE), r.optional(STATS), r.get(JVM_OPTIONS),
+                r.optional(LOG_FILE), r.get(LOG_LEVEL));
+        // Rules between keys only once every value is valid: a bad value was replaced by its
+        // default, and checking a rule against that default would report a made-up second error.
+        if (!r.hasErrors() && c.reusePort && c.bind.isUnix()) {
+            r.reject(REUSE_PORT, "false when bind is a unix socket (" + c.bind + "): SO_REUSEPORT is for TCP only");
+        }
+        if (!r.hasErrors() && c.maxRequestsJitter > 0 && c.maxRequests == 0) {
+            r.reject(MAX_REQUESTS_JITTER, "0 while max_requests is 0 (the jitter only spreads max_requests)");
+        }
+        r.finish();
+        return c;
+    }
+
+    /** The configuration as TOML text that loads back to an equal config: what {@code check-config} shows. */
+    public String toToml() {
+        TomlWriter w = new TomlWriter()
+                .comment(FILE_NAME + ": effective configuration")
+                .put(BIND, bind)
+                .put(SOCKET_MODE, socketMode)
+                .put(SOCKET_OWNER, socketOwner)
+                .put(SOCKET_GROUP, socketGroup)
+                .put(BACKLOG, backlog)
+                .put(REUSE_PORT, reusePort)
+                .put(WORKERS, workers);
+        if (jwsgi.isPresent()) {
+            // app is ignored when jwsgi is set, and writing both would not load back.
+            w.comment("app is not used: jwsgi is set");
+        } else {
+            w.put(APP, app);
+        }
+        return w.put(CLASSPATH, classpath)
+                .put(JWSGI, jwsgi)
+                .put(DISPATCH, dispatch)
+                .put(MAX_CONCURRENCY, maxConcurrency)
+                .put(MAX_VARS_SIZE, maxVarsSize)
+                .put(READ_TIMEOUT, readTimeout)
+                .put(KEEPALIVE, keepalive)
+                .put(TIMEOUT, timeout)
+                .put(HARAKIRI, harakiri)
+                .put(MAX_REQUESTS, maxRequests)
+                .put(MAX_REQUESTS_JITTER, maxRequestsJitter)
+                .put(RELOAD_ON_RSS, reloadOnRss)
+                .put(GRACEFUL_TIMEOUT, gracefulTimeout)
+                .put(PIDFILE, pidfile)
+                .put(STATS, stats)
+                .put(JVM_OPTIONS, jvmOptions)
+                .put(LOG_FILE, logFile)
+                .put(LOG_LEVEL, logLevel)
+                .toString();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.gatehouse.conf.app;
+
+import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.FileMode;
+import dev.gatehouse.conf.LogLevel;
+import dev.gatehouse.conf.Size;
+import dev.gatehouse.conf.schema.Key;
+import dev.gatehouse.conf.schema.ValueType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every key of {@code gatehouse-app.toml} with its type, default and description: the one place
+ * they are written. {@link AppServerConfig} reads, writes and documents itself from these.
+ */
+final class AppServerKeys {
+
+    private AppServerKeys() {
+    }
+
+    private static final ValueType<String> ACCOUNT = ValueType.string("user or group",
+            "a user or group name, or a numeric id", s -> s.matches("[A-Za-z0-9_][A-Za-z0-9._-]*\\$?"));
+
+    static final Key<Address> BIND = Key.of("bind", ValueType.address(), Address.inet("127.0.0.1", 3031),
+            "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges");
+    static final Key<FileMode> SOCKET_MODE = Key.of("socket_mode", ValueType.fileMode(), new FileMode(0660),
+            "Permissions of a unix socket file, in octal; 0660 lets the socket's group (the proxy's user) connect");
+    static final Key<String> SOCKET_OWNER = Key.optional("socket_owner", ACCOUNT,
+            "Owner of a unix socket file; unset: the user the master runs as");
+    static final Key<String> SOCKET_GROUP = Key.optional("socket_group", ACCOUNT,
+            "Group of a unix socket file; unset: the master's group");
+    static final Key<Integer> BACKLOG = Key.of("backlog", ValueType.integer(1, 65535), 2048,
+            "Listen queue length for connections not yet accepted; the kernel caps it at net.core.somaxconn");
+    static final Key<Boolean> REUSE_PORT = Key.of("reuse_port", ValueType.bool(), false,
+            "Give each worker its own SO_REUSEPORT socket instead of sharing one (TCP only; a dying worker's queued connections are lost)");
+    static final Key<Integer> WORKERS = Key.computed("workers", ValueType.integer(1, 1024),
+            () -> Math.min(1024, Runtime.getRuntime().availableProcessors()), "(the number of CPUs)",
+            "Worker processes; requests run on virtual threads, so one per CPU suits most apps");
+    static final Key<String> APP = Key.of("app",
+            ValueType.string("class name", "a fully qualified class name, such as com.example.App", JavaNames::isClassName),
+            "dev.gatehouse.demo.DemoApp",
+            "Application class, loaded once in every worker");
+    static final Key<List<String>> CLASSPATH = Key.of("classpath",
+            ValueType.listOf(ValueType.string("class path entry", "a jar or class directory path", s -> !s.isEmpty()))
+                    .splitStringOn(":").splitCommandLineOn("[:,]"),
+            List.of(),
+            "Jars and class directories the app is loaded from: a list, or one ':'-separated string");
+    static final Key<JwsgiEntryPoint> JWSGI = Key.optional("jwsgi",
+            ValueType.parsed("Class:method", "Class:method, such as com.example.Hello:application",
+                    JwsgiEntryPoint::parse, JwsgiEntryPoint::toString),
+            "Run an unmodified uWSGI JWSGI application, Class:method, in place of app (not both in one place)");
+    static final Key<Dispatch> DISPATCH = Key.of("dispatch", ValueType.oneOf(Dispatch.values(), Dispatch::token),
+            Dispatch.VIRTUAL_THREAD,
+            "Where requests run: virtual-thread (blocking code is fine) or event-loop (non-blocking apps only)");
+    static final Key<Integer> MAX_CONCURRENCY = Key.of("max_concurrency", ValueType.integer(0, 1_000_000), 0,
+            "Requests one worker runs at once; past it requests get 503 at once; 0 = unlimited");
+    static final Key<Size> MAX_VARS_SIZE = Key.of("max_vars_size",
+            ValueType.size(Size.ofBytes(1), Size.ofKilobytes(64)), Size.ofKilobytes(64),
+            "Largest uwsgi vars block accepted (the request line and headers as the proxy sends them)");
+    static final Key<Duration> READ_TIMEOUT = Key.of("read_timeout", ValueType.positiveDuration(), Duration.ofSeconds(60),
+            "How long a connection may stay silent while a request or its body is due");
+    static final Key<Boolean> KEEPALIVE = Key.of("keepalive", ValueType.bool(), true,
+            "Honour the proxy's request to keep a connection open after a fully framed response");
+    static final Key<Duration> TIMEOUT = Key.of("timeout", ValueType.positiveDuration(), Duration.ofSeconds(30),
+            "A worker whose heartbeat is missing this long is killed and replaced");
+    static final Key<Duration> HARAKIRI = Key.of("harakiri", ValueType.duration(), Duration.ZERO,
+            "A request running longer is logged and its worker recycled; 0 = off");
+    static final Key<Integer> MAX_REQUESTS = Key.of("max_requests", ValueType.integer(0, Integer.MAX_VALUE), 0,
+            "Recycle a worker gracefully after this many requests; 0 = never");
+    static final Key<Integer> MAX_REQUESTS_JITTER = Key.of("max_requests_jitter", ValueType.integer(0, Integer.MAX_VALUE), 0,
+            "Add a random 0 to N to max_requests per worker, so workers do not all recycle at once");
+    static final Key<Size> RELOAD_ON_RSS = Key.of("reload_on_rss", ValueType.size(), Size.ZERO,
+            "Recycle a worker gracefully once its resident memory passes this; 0 = off");
+    static final Key<Duration> GRACEFUL_TIMEOUT = Key.of("graceful_timeout", ValueType.duration(), Duration.ofSeconds(30),
+            "On stop or reload, how long in-flight requests may finish before their workers are killed");
+    static final Key<Path> PIDFILE = Key.optional("pidfile", ValueType.path(),
+            "File the master writes its process id to");
+    static final Key<Address> STATS = Key.optional("stats", ValueType.address(),
+            "Stats endpoint (JSON, and Prometheus text on /metrics); unset: off");
+    /*
+     * Sized for many small JVMs on one host rather than one big one. Serial GC: no parallel GC
+     * threads per worker, and small heaps collect quickly on one thread. -Xms16m keeps an idle
+     * worker's footprint low; -Xmx256m stops N workers each taking the JVM's default of a quarter
+     * of RAM. -Xss512k halves the platform thread stack reservation (requests run on virtual
+     * threads, whose stacks live on the heap). ExitOnOutOfMemoryError: a worker that ran out of
+     * memory is in an unknown state; dying lets the master replace it. Not included:
+     * TieredStopAtLevel=1 (saves compiler memory but costs peak throughput) and a smaller
+     * ReservedCodeCacheSize (a reservation, not resident memory).
+     */
+    static final Key<List<String>> JVM_OPTIONS = Key.of("jvm_options",
+            ValueType.listOf(ValueType.string("JVM option", "a JVM option, such as -Xmx256m", s -> s.startsWith("-")))
+                    .splitCommandLineOn("\\s+"),
+            List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError"),
+            "Options of every worker JVM (space-separated on the command line); the defaults suit many small workers");
+    static final Key<Path> LOG_FILE = Key.optional("log_file", ValueType.path(),
+            "Log file, reopened on USR1; unset: standard error");
+    static final Key<LogLevel> LOG_LEVEL = Key.of("log_level", ValueType.oneOf(LogLevel.values(), LogLevel::token),
+            LogLevel.INFO, "Least severe level logged");
+
+    /** Every key, in the order files, docs and rendered configs list them. */
+    static final List<Key<?>> ALL = List.of(BIND, SOCKET_MODE, SOCKET_OWNER, SOCKET_GROUP, BACKLOG, REUSE_PORT,
+            WORKERS, APP, CLASSPATH, JWSGI, DISPATCH, MAX_CONCURRENCY, MAX_VARS_SIZE, READ_TIMEOUT, KEEPALIVE,
+            TIMEOUT, HARAKIRI, MAX_REQUESTS, MAX_REQUESTS_JITTER, RELOAD_ON_RSS, GRACEFUL_TIMEOUT, PIDFILE,
+            STATS, JVM_OPTIONS, LOG_FILE, LOG_LEVEL);
+}

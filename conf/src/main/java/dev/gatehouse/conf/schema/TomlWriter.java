@@ -1,0 +1,116 @@
+package dev.gatehouse.conf.schema;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.stream.Collectors;
+
+/**
+ * Writes a configuration back as TOML text, key by key, through the keys' own types, so that
+ * reading the text back gives an equal config. Top-level keys must come before the first table,
+ * as TOML requires; the caller writes them in that order.
+ */
+public final class TomlWriter {
+
+    private final StringBuilder out = new StringBuilder();
+
+    /** An empty document. */
+    public TomlWriter() {
+    }
+
+    /** A {@code # comment} line. */
+    public TomlWriter comment(String text) {
+        out.append("# ").append(text).append('\n');
+        return this;
+    }
+
+    /** {@code name = value} for {@code key}. */
+    public <T> TomlWriter put(Key<T> key, T value) {
+        return entry(key.name(), key.type(), value);
+    }
+
+    /** {@code name = value} if present; else a comment saying the key is not set. */
+    public <T> TomlWriter put(Key<T> key, Optional<T> value) {
+        if (value.isPresent()) {
+            return put(key, value.get());
+        }
+        out.append("# ").append(KeyPath.quote(key.name())).append(" is not set\n");
+        return this;
+    }
+
+    /** {@code name = value} if present; nothing otherwise. */
+    public <T> TomlWriter putIfPresent(Key<T> key, Optional<T> value) {
+        value.ifPresent(v -> put(key, v));
+        return this;
+    }
+
+    /** {@code name = value} for an entry of a user-named table ({@code [mime_types]}). */
+    public <T> TomlWriter entry(String name, ValueType<T> type, T value) {
+        out.append(KeyPath.quote(name)).append(" = ").append(type.toToml(value)).append('\n');
+        return this;
+    }
+
+    /** A {@code [a.b]} header, after a blank line; each segment is quoted if TOML needs it. */
+    public TomlWriter table(String... segments) {
+        return header("[", segments, "]");
+    }
+
+    /** A {@code [[a]]} header, after a blank line. */
+    public TomlWriter tableArray(String... segments) {
+        return header("[[", segments, "]]");
+    }
+
+    /** {@code name = [{...}, {...}]}: an array of inline tables, one per line. */
+    public TomlWriter inlineTables(Key<Void> key, List<Inline> tables) {
+        out.append(KeyPath.quote(key.name())).append(" = [");
+        if (!tables.isEmpty()) {
+            out.append('\n');
+            for (Inline t : tables) {
+                out.append("  ").append(t).append(",\n");
+            }
+        }
+        out.append("]\n");
+        return this;
+    }
+
+    /** A new, empty inline table for {@link #inlineTables}. */
+    public static Inline inline() {
+        return new Inline();
+    }
+
+    /** The text written so far. */
+    @Override
+    public String toString() {
+        return out.toString();
+    }
+
+    private TomlWriter header(String open, String[] segments, String close) {
+        if (!out.isEmpty()) {
+            out.append('\n');
+        }
+        out.append(open)
+                .append(Arrays.stream(segments).map(KeyPath::quote).collect(Collectors.joining(".")))
+                .append(close).append('\n');
+        return this;
+    }
+
+    /** An inline table, {@code { a = 1, b = "x" }}, built key by key. */
+    public static final class Inline {
+        private final StringJoiner entries = new StringJoiner(", ", "{ ", " }").setEmptyValue("{}");
+
+        private Inline() {
+        }
+
+        /** Adds {@code name = value} for {@code key}. */
+        public <T> Inline put(Key<T> key, T value) {
+            entries.add(KeyPath.quote(key.name()) + " = " + key.type().toToml(value));
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return entries.toString();
+        }
+    }
+}

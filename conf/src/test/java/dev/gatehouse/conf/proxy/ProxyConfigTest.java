@@ -1,0 +1,555 @@
+package dev.gatehouse.conf.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.ConfigException;
+import dev.gatehouse.conf.KeySpec;
+import dev.gatehouse.conf.Size;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigTest {
+
+    private static final String FILE = "gatehouse-proxy.toml";
+
+    /** Every key set to something other than its default. */
+    static final String FULL_EXAMPLE = """
+            listen = ["*:80", "[::1]:8080", "unix:/run/gatehouse/proxy.sock"]
+            server_header = ""
+            keepalive_timeout = "30s"
+            keepalive_requests = 500
+            large_header_line = "4k"
+            large_header_size = "16k"
+            max_headers = 50
+            client_max_body_size = "100m"
+            client_header_timeout = "10s"
+            client_body_timeout = "20s"
+            send_timeout = "30s"
+            max_connections = 2000
+            shutdown_timeout = "10s"
+            access_log = "/var/log/gatehouse/access.log"
+            access_log_format = "json"
+            pidfile = "/run/gatehouse/proxy.pid"
+
+            [mime_types]
+            wasm = "application/wasm"
+            mjs = "text/javascript; charset=utf-8"
+
+            [open_file_cache]
+            max = 0
+            valid = "30s"
+
+            [[location]]
+            path = "/"
+            root = "/srv/www"
+            index = ["index.htm", "default.htm"]
+            try_files = true
+            upstream = "app"
+            internal = false
+            expires = "1h"
+            cache_control = "public, max-age=3600"
+            gzip_static = true
+            brotli_static = true
+            disable_symlinks = "if_not_owner"
+            allow_hidden = true
+            sendfile_roots = ["/srv/files", "/srv/media"]
+            request_buffering = false
+            client_max_body_size = "1g"
+            uwsgi_params = [
+              { name = "SCRIPT_NAME", value = "", if_not_empty = true },
+              { name = "APP_ENV", value = "production" },
+            ]
+
+            [[location]]
+            path = "^~ /protected/"
+            alias = "/srv/private/"
+            internal = true
+
+            [upstream.app]
+            servers = [
+              { address = "unix:/run/gatehouse/app.sock", weight = 3, max_fails = 2, fail_timeout = "30s" },
+              { address = "10.0.0.2:3031", backup = true },
+            ]
+            balance = "least_conn"
+            connect_timeout = "1s"
+            send_timeout = "10s"
+            read_timeout = "2m"
+            keepalive = 8
+            modifier1 = 8
+            modifier2 = 1
+            next_upstream_tries = 3
+            next_upstream_timeout = "15s"
+            buffer_size = "64k"
+            """;
+
+    private static ProxyConfig parse(String toml) {
+        return ProxyConfig.fromToml(toml, FILE, Map.of());
+    }
+
+    private static String error(String toml) {
+        return assertThrows(ConfigException.class, () -> parse(toml)).getMessage();
+    }
+
+    private static String error(String toml, Map<String, String> overrides) {
+        return assertThrows(ConfigException.class, () -> ProxyConfig.fromToml(toml, FILE, overrides)).getMessage();
+    }
+
+    private static final String APP = """
+            [upstream.app]
+            servers = ["unix:/run/app.sock"]
+            """;
+
+    private static LocationConfig location(String path, Optional<Path> root, Optional<String> upstream) {
+        return new LocationConfig(LocationMatch.parse(path), root, Optional.empty(), List.of("index.html"), false,
+                upstream, false, Optional.empty(), Optional.empty(), false, false, SymlinkPolicy.OUTSIDE_ROOT, false,
+                List.of(), List.of(), true, Optional.empty());
+    }
+
+    private static UpstreamConfig upstream(String name, Address... servers) {
+        return new UpstreamConfig(name,
+                java.util.Arrays.stream(servers).map(a -> new UpstreamServer(a, 1, 1, Duration.ofSeconds(10), false)).toList(),
+                Balance.ROUND_ROBIN, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(60), 32, 0, 0, 0,
+                Duration.ZERO, Size.ofKilobytes(32));
+    }
+
+    private static ProxyConfig expectedDefaults() {
+        return new ProxyConfig(List.of(Address.parse("127.0.0.1:8080")), "gatehouse", Duration.ofSeconds(75), 1000,
+                Size.ofKilobytes(8), Size.ofKilobytes(32), 100, Size.ofMegabytes(1), Duration.ofSeconds(60),
+                Duration.ofSeconds(60), Duration.ofSeconds(60), 10_000, Duration.ofSeconds(30), AccessLogTarget.STDOUT,
+                AccessLogFormat.COMBINED, Map.of(), Optional.empty(), new OpenFileCacheConfig(1000, Duration.ofSeconds(60)),
+                List.of(), Map.of());
+    }
+
+    @Test
+    void emptyFileGivesTheDefaults() {
+        assertEquals(expectedDefaults(), parse(""));
+        assertEquals(expectedDefaults(), ProxyConfig.defaults());
+        assertEquals(expectedDefaults(), ProxyConfig.load(null, Map.of()));
+    }
+
+    @Test
+    void fullExampleLoadsEveryKey() {
+        Map<String, String> mime = new LinkedHashMap<>();
+        mime.put("wasm", "application/wasm");
+        mime.put("mjs", "text/javascript; charset=utf-8");
+        LocationConfig root = new LocationConfig(LocationMatch.parse("/"), Optional.of(Path.of("/srv/www")),
+                Optional.empty(), List.of("index.htm", "default.htm"), true, Optional.of("app"), false,
+                Optional.of(Duration.ofHours(1)), Optional.of("public, max-age=3600"), true, true,
+                SymlinkPolicy.IF_NOT_OWNER, true,
+                List.of(new UwsgiParam("SCRIPT_NAME", "", true), new UwsgiParam("APP_ENV", "production", false)),
+                List.of(Path.of("/srv/files"), Path.of("/srv/media")), false, Optional.of(Size.parse("1g")));
+        LocationConfig internal = new LocationConfig(LocationMatch.parse("^~ /protected/"), Optional.empty(),
+                Optional.of(Path.of("/srv/private/")), List.of("index.html"), false, Optional.empty(), true,
+                Optional.empty(), Optional.empty(), false, false, SymlinkPolicy.OUTSIDE_ROOT, false, List.of(), List.of(),
+                true, Optional.empty());
+        UpstreamConfig app = new UpstreamConfig("app", List.of(
+                new UpstreamServer(Address.unix("/run/gatehouse/app.sock"), 3, 2, Duration.ofSeconds(30), false),
+                new UpstreamServer(Address.inet("10.0.0.2", 3031), 1, 1, Duration.ofSeconds(10), true)),
+                Balance.LEAST_CONN, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(2), 8, 8, 1, 3,
+                Duration.ofSeconds(15), Size.ofKilobytes(64));
+        ProxyConfig expected = new ProxyConfig(
+                List.of(Address.parse("*:80"), Address.parse("[::1]:8080"), Address.unix("/run/gatehouse/proxy.sock")),
+                "", Duration.ofSeconds(30), 500, Size.ofKilobytes(4), Size.ofKilobytes(16), 50, Size.ofMegabytes(100),
+                Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), 2000, Duration.ofSeconds(10),
+                AccessLogTarget.file(Path.of("/var/log/gatehouse/access.log")), AccessLogFormat.JSON, mime,
+                Optional.of(Path.of("/run/gatehouse/proxy.pid")), new OpenFileCacheConfig(0, Duration.ofSeconds(30)),
+                List.of(root, internal), Map.of("app", app));
+        assertEquals(expected, parse(FULL_EXAMPLE));
+    }
+
+    @Test
+    void fullExampleNamesEveryDocumentedKey() {
+        for (KeySpec k : ProxyConfig.keys()) {
+            String name = k.path().substring(k.path().lastIndexOf('.') + 1).replace("[]", "");
+            if (name.startsWith("<")) {
+                continue;
+            }
+            assertTrue(FULL_EXAMPLE.contains(name + " = ") || FULL_EXAMPLE.contains("[" + name + "]")
+                    || FULL_EXAMPLE.contains("[[" + name + "]]"), k.path());
+        }
+    }
+
+    @Test
+    void keysListNestedPathsWithPlaceholders() {
+        List<KeySpec> keys = ProxyConfig.keys();
+        assertEquals(new KeySpec("upstream.<name>.servers[].weight", "integer", "1",
+                "The server's share of requests relative to the others"),
+                keys.stream().filter(k -> k.path().equals("upstream.<name>.servers[].weight")).findFirst().orElseThrow());
+        assertEquals(new KeySpec("location[].path", "location", "(required)",
+                "Which request paths match, in nginx form: \"= /exact\", \"/prefix\", \"^~ /prefix\", \"~ regex\", \"~* regex\""),
+                keys.stream().filter(k -> k.path().equals("location[].path")).findFirst().orElseThrow());
+        assertEquals("[\"127.0.0.1:8080\"]", keys.get(0).defaultValue());
+        assertEquals("list of addresses", keys.get(0).type());
+        assertEquals(List.of("upstream.<name>.servers", "array of tables or addresses", "(required)"),
+                keys.stream().filter(k -> k.path().equals("upstream.<name>.servers"))
+                        .map(k -> List.of(k.path(), k.type(), k.defaultValue())).findFirst().orElseThrow());
+        assertEquals(List.of("(see its keys)", "(none)", "(none)"), keys.stream()
+                .filter(k -> List.of("open_file_cache", "location[]", "upstream.<name>").contains(k.path()))
+                .map(KeySpec::defaultValue).toList());
+        assertEquals(keys.stream().map(KeySpec::path).distinct().count(), keys.size());
+    }
+
+    @Test
+    void rendersTomlThatLoadsBackEqual() {
+        ProxyConfig full = parse(FULL_EXAMPLE);
+        assertEquals(full, parse(full.toToml()));
+        assertEquals(ProxyConfig.defaults(), parse(ProxyConfig.defaults().toToml()));
+    }
+
+    @Test
+    void rendersAwkwardStringsThatLoadBack() {
+        // In TOML: a regex holding a backslash and a quote, a header value with quotes, a var with a newline.
+        ProxyConfig c = parse(APP + """
+                [[location]]
+                path = "~* ^/(a|b)\\\\\\"x$"
+                upstream = "app"
+                cache_control = "no-cache, \\"quoted\\""
+                uwsgi_params = [{ name = "X_WEIRD", value = "line\\nbreak \\\\ é" }]
+                """);
+        assertEquals("~* ^/(a|b)\\\"x$", c.locations().get(0).match().toString());
+        assertEquals("no-cache, \"quoted\"", c.locations().get(0).cacheControl().orElseThrow());
+        assertEquals("line\nbreak \\ é", c.locations().get(0).uwsgiParams().get(0).value());
+        assertEquals(c, parse(c.toToml()));
+    }
+
+    @Test
+    void rendersSectionsAsTables() {
+        String toml = parse(FULL_EXAMPLE).toToml();
+        assertTrue(toml.contains("\n[[location]]\npath = \"/\"\nroot = \"/srv/www\"\n"), toml);
+        assertTrue(toml.contains("\n[upstream.app]\nservers = [\n  { address = \"unix:/run/gatehouse/app.sock\", "
+                + "weight = 3, max_fails = 2, fail_timeout = \"30s\", backup = false },\n"), toml);
+        assertTrue(toml.contains("\n[mime_types]\nwasm = \"application/wasm\"\n"), toml);
+    }
+
+    // ---- shapes TOML allows
+
+    @Test
+    void dottedKeysWork() {
+        ProxyConfig c = parse("""
+                upstream.app.servers = ["unix:/run/app.sock"]
+                upstream.app.keepalive = 8
+                open_file_cache.max = 10
+                """);
+        assertEquals(8, c.upstreams().get("app").keepalive());
+        assertEquals(10, c.openFileCache().max());
+    }
+
+    @Test
+    void serversMayMixPlainAddressesAndTables() {
+        ProxyConfig c = parse("""
+                [upstream.app]
+                servers = ["unix:/a.sock", { address = "127.0.0.1:3031", weight = 5 }]
+                """);
+        assertEquals(upstream("app", Address.unix("/a.sock"), Address.inet("127.0.0.1", 3031)).servers().get(0),
+                c.upstreams().get("app").servers().get(0));
+        assertEquals(5, c.upstreams().get("app").servers().get(1).weight());
+    }
+
+    @Test
+    void serversMayBeAnArrayOfTables() {
+        ProxyConfig c = parse("""
+                [[upstream.app.servers]]
+                address = "unix:/a.sock"
+                [[upstream.app.servers]]
+                address = "unix:/b.sock"
+                backup = true
+                """);
+        assertEquals(2, c.upstreams().get("app").servers().size());
+        assertTrue(c.upstreams().get("app").servers().get(1).backup());
+    }
+
+    @Test
+    void listenAcceptsASingleString() {
+        assertEquals(List.of(Address.parse("[::]:8443")), parse("listen = \"[::]:8443\"").listen());
+    }
+
+    @Test
+    void keepsLocationsInFileOrder() {
+        ProxyConfig c = parse(APP + """
+                [[location]]
+                path = "~ \\\\.php$"
+                upstream = "app"
+                [[location]]
+                path = "/"
+                root = "/srv/www"
+                """);
+        assertEquals(List.of(location("~ \\.php$", Optional.empty(), Optional.of("app")),
+                location("/", Optional.of(Path.of("/srv/www")), Optional.empty())), c.locations());
+    }
+
+    // ---- errors
+
+    @Test
+    void rejectsWrongType() {
+        assertEquals("gatehouse-proxy.toml: keepalive_requests = \"500\": expected a positive integer",
+                error("keepalive_requests = \"500\""));
+        assertEquals("gatehouse-proxy.toml: location = { path = \"/\" }: expected an array of tables, written [[location]]",
+                error("[location]\npath = \"/\"\n"));
+        assertEquals("gatehouse-proxy.toml: open_file_cache = 5: expected a table, written [open_file_cache]",
+                error("open_file_cache = 5"));
+        assertEquals("gatehouse-proxy.toml: upstream.app = \"unix:/a.sock\": expected a table, written [upstream.app]",
+                error("upstream.app = \"unix:/a.sock\""));
+    }
+
+    @Test
+    void rejectsOutOfRangeNumberInsideAnArrayOfTables() {
+        assertEquals("gatehouse-proxy.toml: upstream.app.servers[1].weight = 0: expected an integer from 1 to 1000",
+                error("""
+                        [upstream.app]
+                        servers = [{ address = "unix:/a.sock" }, { address = "unix:/b.sock", weight = 0 }]
+                        """));
+        assertEquals(1000, parse("[upstream.app]\nservers = [{ address = \"unix:/a.sock\", weight = 1000 }]\n")
+                .upstreams().get("app").servers().get(0).weight());
+        assertEquals("gatehouse-proxy.toml: upstream.app.modifier1 = 256: expected an integer from 0 to 255",
+                error(APP + "modifier1 = 256\n"));
+    }
+
+    @Test
+    void namesThePlainStringServerThatIsNoAddress() {
+        assertEquals("gatehouse-proxy.toml: upstream.app.servers[1] = \"app.sock\": expected an address such as "
+                + "unix:/run/gatehouse/app.sock, 127.0.0.1:3031 or [::1]:3031",
+                error("[upstream.app]\nservers = [\"unix:/a.sock\", \"app.sock\"]\n"));
+    }
+
+    @Test
+    void rejectsBadAddressInList() {
+        assertEquals("gatehouse-proxy.toml: listen[1] = \"[::1]:0\": expected a port from 1 to 65535 after the last ':'",
+                error("listen = [\"*:80\", \"[::1]:0\"]"));
+        assertEquals("gatehouse-proxy.toml: listen = []: expected a non-empty list of addresses", error("listen = []"));
+    }
+
+    @Test
+    void rejectsBadSize() {
+        assertEquals("gatehouse-proxy.toml: large_header_line = \"2m\": expected a size from 1k to 1m",
+                error("large_header_line = \"2m\""));
+        assertEquals("gatehouse-proxy.toml: large_header_line = \"512\": expected a size from 1k to 1m",
+                error("large_header_line = \"512\""));
+        assertEquals(Size.ofMegabytes(1), parse("large_header_line = \"1m\"\nlarge_header_size = \"1m\"").largeHeaderLine());
+        assertEquals("gatehouse-proxy.toml: client_max_body_size = \"1.5m\": expected a size in bytes with an optional "
+                + "k, m or g suffix (1024-based), such as 512k or 1m", error("client_max_body_size = \"1.5m\""));
+    }
+
+    @Test
+    void rejectsHeaderSizeBelowHeaderLine() {
+        assertEquals("gatehouse-proxy.toml: large_header_size = \"4k\": expected at least large_header_line (8k), "
+                + "which it includes", error("large_header_size = \"4k\""));
+        assertEquals("gatehouse-proxy.toml: large_header_size = \"32k\" (the default): expected at least "
+                + "large_header_line (64k), which it includes", error("large_header_line = \"64k\""));
+    }
+
+    @Test
+    void rejectsBadDuration() {
+        assertEquals("gatehouse-proxy.toml: upstream.app.read_timeout = \"60\": expected a duration such as 250ms, 30s, "
+                + "2m or 1h (units ms, s, m, h, d; 0 = none)", error(APP + "read_timeout = \"60\"\n"));
+        assertEquals("gatehouse-proxy.toml: client_header_timeout = 0: expected a duration greater than 0, such as "
+                + "250ms, 30s, 2m or 1h", error("client_header_timeout = 0"));
+    }
+
+    @Test
+    void rejectsUnknownKeyInNestedTable() {
+        assertEquals("gatehouse-proxy.toml: upstream.app.servers[0].wieght = 2: unknown key, did you mean weight?",
+                error("[upstream.app]\nservers = [{ address = \"unix:/a.sock\", wieght = 2 }]\n"));
+        assertEquals("gatehouse-proxy.toml: location[0].rot = \"/srv\": unknown key, did you mean root?",
+                error("[[location]]\npath = \"/\"\nroot = \"/srv\"\nrot = \"/srv\"\n"));
+        assertEquals("gatehouse-proxy.toml: upstrem: unknown key, did you mean upstream?",
+                error("[upstrem.app]\nservers = [\"unix:/a.sock\"]\n"));
+        assertEquals("gatehouse-proxy.toml: open_file_cache.size = 5: unknown key",
+                error("[open_file_cache]\nsize = 5\n"));
+    }
+
+    @Test
+    void reportsTomlSyntaxErrorWithLine() {
+        assertEquals("gatehouse-proxy.toml:4:9: invalid TOML: Unexpected '=', expected a value",
+                error("[[location]]\npath = \"/\"\nroot = \"/srv\"\nroot2 = = 1\n"));
+    }
+
+    @Test
+    void rejectsLocationNamingAnUnknownUpstream() {
+        assertEquals("gatehouse-proxy.toml: location[0].upstream = \"ap\": expected the name of an [upstream.NAME] table "
+                + "(defined: app)", error(APP + "[[location]]\npath = \"/\"\nupstream = \"ap\"\n"));
+        assertEquals("gatehouse-proxy.toml: location[0].upstream = \"app\": expected the name of an [upstream.NAME] table "
+                + "(none is defined)", error("[[location]]\npath = \"/\"\nupstream = \"app\"\n"));
+    }
+
+    @Test
+    void rejectsRootWithAlias() {
+        assertEquals("gatehouse-proxy.toml: location[0].alias = \"/srv/b/\": expected either root or alias, not both",
+                error("[[location]]\npath = \"/b/\"\nroot = \"/srv\"\nalias = \"/srv/b/\"\n"));
+    }
+
+    @Test
+    void rejectsRelativeRoot() {
+        assertEquals("gatehouse-proxy.toml: location[0].root = \"www\": expected an absolute path, such as /srv/www",
+                error("[[location]]\npath = \"/\"\nroot = \"www\"\n"));
+    }
+
+    @Test
+    void rejectsBadRegexWithKeyPath() {
+        assertEquals("gatehouse-proxy.toml: location[1].path = \"~ ^/(api\": expected a valid regular expression after "
+                + "\"~ \" (Unclosed group at index 6)",
+                error("[[location]]\npath = \"/\"\nroot = \"/srv\"\n[[location]]\npath = \"~ ^/(api\"\nroot = \"/srv\"\n"));
+    }
+
+    @Test
+    void rejectsLocationWithoutPath() {
+        assertEquals("gatehouse-proxy.toml: location[0].path: missing, expected a location such as \"/\", \"= /exact\", "
+                + "\"^~ /static/\", \"~ \\.php$\" or \"~* \\.(png|jpg)$\"", error("[[location]]\nroot = \"/srv\"\n"));
+    }
+
+    @Test
+    void rejectsLocationThatServesNothing() {
+        assertEquals("gatehouse-proxy.toml: location[0].path = \"/\": expected a location with root, alias or upstream "
+                + "(it has none, so it could serve nothing)", error("[[location]]\npath = \"/\"\n"));
+    }
+
+    @Test
+    void rejectsTryFilesWithoutBothSides() {
+        assertEquals("gatehouse-proxy.toml: location[0].try_files = true: expected false unless the location has both "
+                + "root or alias and upstream (try_files serves the file if it exists, else forwards)",
+                error("[[location]]\npath = \"/\"\nroot = \"/srv\"\ntry_files = true\n"));
+    }
+
+    @Test
+    void rejectsDuplicatePrefixLocation() {
+        assertEquals("gatehouse-proxy.toml: location[1].path = \"^~ /a/\": expected a location not already defined "
+                + "(location[0] has the same path)",
+                error("[[location]]\npath = \"/a/\"\nroot = \"/srv\"\n[[location]]\npath = \"^~ /a/\"\nroot = \"/srv\"\n"));
+        // An exact and a prefix location on the same path are different locations, as in nginx.
+        assertEquals(2, parse("[[location]]\npath = \"/a\"\nroot = \"/srv\"\n[[location]]\npath = \"= /a\"\nroot = \"/srv\"\n")
+                .locations().size());
+    }
+
+    @Test
+    void rejectsUpstreamWithoutServers() {
+        assertEquals("gatehouse-proxy.toml: upstream.app.servers: missing, expected an array of tables or addresses",
+                error("[upstream.app]\nkeepalive = 4\n"));
+        assertEquals("gatehouse-proxy.toml: upstream.app.servers = [{ address = \"unix:/a.sock\", backup = true }]: "
+                + "expected at least one server that is not a backup",
+                error("[upstream.app]\nservers = [{ address = \"unix:/a.sock\", backup = true }]\n"));
+    }
+
+    @Test
+    void rejectsUpstreamNameThatIsNoBareKey() {
+        assertEquals("gatehouse-proxy.toml: upstream.\"my app\": expected a name of letters, digits, '-' and '_'",
+                error("[upstream.\"my app\"]\nservers = [\"unix:/a.sock\"]\n"));
+    }
+
+    @Test
+    void rejectsBadMimeType() {
+        assertEquals("gatehouse-proxy.toml: mime_types.wasm = \"wasm\": expected a MIME type such as text/html or "
+                + "application/json", error("[mime_types]\nwasm = \"wasm\"\n"));
+    }
+
+    @Test
+    void rejectsServerHeaderThatCouldInjectAHeader() {
+        assertEquals("gatehouse-proxy.toml: server_header = \"x\\r\\nSet-Cookie: a=b\": expected a header value without "
+                + "control characters", error("server_header = \"x\\r\\nSet-Cookie: a=b\""));
+    }
+
+    @Test
+    void reportsEveryErrorInFileOrder() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("""
+                max_headers = 0
+                [[location]]
+                path = "/"
+                upstream = "nope"
+                [upstream.app]
+                servers = ["unix:/a.sock"]
+                keepalive = -1
+                """));
+        assertEquals(List.of(
+                "gatehouse-proxy.toml: max_headers = 0: expected an integer from 1 to 10000",
+                "gatehouse-proxy.toml: location[0].upstream = \"nope\": expected the name of an [upstream.NAME] table "
+                        + "(defined: app)",
+                "gatehouse-proxy.toml: upstream.app.keepalive = -1: expected an integer from 0 to 10000"), e.errors());
+    }
+
+    // ---- command-line overrides
+
+    @Test
+    void overridesWinOverFileValues() {
+        ProxyConfig c = ProxyConfig.fromToml(APP + "keepalive = 4\n", FILE,
+                Map.of("upstream.app.keepalive", "8", "listen", "127.0.0.1:80, [::1]:80", "server_header", ""));
+        assertEquals(8, c.upstreams().get("app").keepalive());
+        assertEquals(List.of(Address.parse("127.0.0.1:80"), Address.parse("[::1]:80")), c.listen());
+        assertEquals("", c.serverHeader());
+    }
+
+    @Test
+    void overridesBuildLocationsAndUpstreamsFromNothing() {
+        // What `gatehouse proxy --root /srv/www --upstream unix:/run/app.sock` can turn into.
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("upstream.default.servers", "unix:/run/app.sock,unix:/run/app2.sock");
+        o.put("location[0].path", "/");
+        o.put("location[0].root", "/srv/www");
+        o.put("location[0].upstream", "default");
+        o.put("location[0].try_files", "true");
+        ProxyConfig c = ProxyConfig.load(null, o);
+        assertEquals(Map.of("default", upstream("default", Address.unix("/run/app.sock"), Address.unix("/run/app2.sock"))),
+                c.upstreams());
+        assertEquals(1, c.locations().size());
+        assertEquals(Optional.of(Path.of("/srv/www")), c.locations().get(0).root());
+        assertTrue(c.locations().get(0).tryFiles());
+    }
+
+    @Test
+    void overrideChangesAnExistingLocationOrAppendsOne() {
+        String file = "[[location]]\npath = \"/\"\nroot = \"/srv/a\"\n";
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put("location[0].root", "/srv/b");
+        o.put("location[1].path", "= /health");
+        o.put("location[1].root", "/srv/health");
+        ProxyConfig c = ProxyConfig.fromToml(file, FILE, o);
+        assertEquals(List.of(location("/", Optional.of(Path.of("/srv/b")), Optional.empty()),
+                location("= /health", Optional.of(Path.of("/srv/health")), Optional.empty())), c.locations());
+    }
+
+    @Test
+    void overrideSetsAServerFieldAndAMimeType() {
+        ProxyConfig c = ProxyConfig.fromToml("[upstream.app]\nservers = [{ address = \"unix:/a.sock\" }]\n", FILE,
+                Map.of("upstream.app.servers[0].weight", "7", "mime_types.wasm", "application/wasm"));
+        assertEquals(7, c.upstreams().get("app").servers().get(0).weight());
+        assertEquals(Map.of("wasm", "application/wasm"), c.mimeTypes());
+    }
+
+    @Test
+    void rejectsOverrideOfUnknownKey() {
+        assertEquals("command line: upstream.app.keepalve = \"8\": unknown key, did you mean upstream.app.keepalive?",
+                error(APP, Map.of("upstream.app.keepalve", "8")));
+        assertEquals("command line: location[0].rot = \"/srv\": unknown key, did you mean location[0].root?",
+                error("", Map.of("location[0].rot", "/srv")));
+    }
+
+    @Test
+    void rejectsOverrideOfWholeSection() {
+        assertEquals("command line: location = \"/\": expected one of its keys, such as location[0].path",
+                error("", Map.of("location", "/")));
+        assertEquals("command line: upstream.app = \"unix:/a.sock\": expected one of its keys, such as upstream.app.servers",
+                error("", Map.of("upstream.app", "unix:/a.sock")));
+    }
+
+    @Test
+    void rejectsOverrideIndexPastTheEnd() {
+        assertEquals("command line: location[2].path = \"/\": expected an index from 0 to 1 for location "
+                + "(1 defined; 1 adds one)",
+                error("[[location]]\npath = \"/a\"\nroot = \"/srv\"\n", Map.of("location[2].path", "/")));
+    }
+
+    @Test
+    void rejectsBadOverrideValueWithItsKeyPath() {
+        assertEquals("command line: upstream.app.servers[0] = \"app.sock\": expected an address such as "
+                + "unix:/run/gatehouse/app.sock, 127.0.0.1:3031 or [::1]:3031",
+                error("", Map.of("upstream.app.servers", "app.sock")));
+        // The rule reports the key it names, wherever that came from: here the file's alias.
+        assertEquals("gatehouse-proxy.toml: location[0].alias = \"/srv/a/\": expected either root or alias, not both",
+                error("[[location]]\npath = \"/\"\nalias = \"/srv/a/\"\n", Map.of("location[0].root", "/srv/b")));
+    }
+}
