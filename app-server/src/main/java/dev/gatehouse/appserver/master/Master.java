@@ -55,6 +55,8 @@ public final class Master {
     private final Map<Integer, SlotRecord> slots = new LinkedHashMap<>();
     private final WorkerLauncher launcher = new WorkerLauncher();
     private AppServerConfig config;
+    /** The config the sockets were bound with: bind and reuse_port changes need a restart. */
+    private AppServerConfig boundAs;
     private int target;
     private int generation = 1;
     private boolean reloading;
@@ -93,6 +95,7 @@ public final class Master {
             return EXIT_CONFIG;
         }
         target = config.workers();
+        boundAs = config;
         try {
             start();
         } catch (IOException | RuntimeException e) {
@@ -121,7 +124,8 @@ public final class Master {
         controlPath = runDir.resolve("control.sock");
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-master-io"), EpollIoHandler.newFactory());
         control = ControlServer.bind(group, controlPath, events::add);
-        if (!config.reusePort()) {
+        launcher.useArchive(ClassDataArchive.prepare(config, launcher).orElse(null));
+        if (!boundAs.reusePort()) {
             listen = ListenSocket.bind(config);
         }
         if (config.stats().isPresent()) {
@@ -137,12 +141,12 @@ public final class Master {
 
     private String describeListen() {
         if (listen == null) {
-            return config.bind() + " (reuse_port: one socket per worker)";
+            return boundAs.bind() + " (reuse_port: one socket per worker)";
         }
         try {
-            return listen.isUnix() ? config.bind().toString() : config.bind().host() + ":" + listen.port();
+            return listen.isUnix() ? boundAs.bind().toString() : boundAs.bind().host() + ":" + listen.port();
         } catch (IOException e) {
-            return config.bind().toString();
+            return boundAs.bind().toString();
         }
     }
 
@@ -220,23 +224,18 @@ public final class Master {
             log.error("HUP: reload refused, keeping the running workers: {}", e.getMessage());
             return;
         }
-        if (!next.bind().equals(config.bind()) || next.reusePort() != config.reusePort()) {
-            log.warn("HUP: bind and reuse_port changes need a restart; keeping {}", config.bind());
-            next = withBindOf(next);
+        if (!next.bind().equals(boundAs.bind()) || next.reusePort() != boundAs.reusePort()) {
+            log.warn("HUP: bind and reuse_port changes need a restart; still listening on {}", describeListen());
+        }
+        if (!next.classpath().equals(config.classpath()) || !next.jvmOptions().equals(config.jvmOptions())
+                || next.cds() != config.cds()) {
+            launcher.useArchive(ClassDataArchive.prepare(next, launcher).orElse(null));
         }
         config = next;
         target = next.workers();
         generation++;
         reloading = true;
         log.info("HUP: reloading, starting generation {} with {} worker(s)", generation, target);
-    }
-
-    private AppServerConfig withBindOf(AppServerConfig next) {
-        return new AppServerConfig(config.bind(), next.socketMode(), next.socketOwner(), next.socketGroup(),
-                next.backlog(), config.reusePort(), next.workers(), next.app(), next.classpath(), next.jwsgi(),
-                next.dispatch(), next.maxConcurrency(), next.maxVarsSize(), next.readTimeout(), next.keepalive(),
-                next.timeout(), next.harakiri(), next.maxRequests(), next.maxRequestsJitter(), next.reloadOnRss(),
-                next.gracefulTimeout(), next.pidfile(), next.stats(), next.jvmOptions(), next.logFile(), next.logLevel());
     }
 
     private void beginStop(String why, java.time.Duration grace) {
@@ -362,6 +361,10 @@ public final class Master {
         w.readyAtNanos = System.nanoTime();
         consecutiveBootFailures = 0;
         log.info("{} ready in {} ms (generation {})", w, (w.readyAtNanos - w.spawnedAtNanos) / 1_000_000, w.generation);
+        Path archive = launcher.archive();
+        if (archive != null && !ProcessMemory.maps(w.pid, archive)) {
+            log.warn("cds: {} did not map {} (the JVM rejected it; start a worker with -Xlog:cds to see why)", w, archive);
+        }
         if (w.replaces != null && workers.containsKey(w.replaces.pid) && w.replaces.isActive()) {
             stopWorker(w.replaces, w.replaces.stopReason == null ? "replaced" : w.replaces.stopReason,
                     config.gracefulTimeout());
@@ -472,7 +475,7 @@ public final class Master {
     private WorkerHandle spawn(int id) {
         long jitter = config.maxRequestsJitter() > 0 ? ThreadLocalRandom.current().nextLong(config.maxRequestsJitter() + 1) : 0;
         long maxRequests = config.maxRequests() > 0 ? config.maxRequests() + jitter : 0;
-        String reusePortBind = config.reusePort() ? config.bind().host() + ":" + config.bind().port() : null;
+        String reusePortBind = boundAs.reusePort() ? boundAs.bind().host() + ":" + boundAs.bind().port() : null;
         try {
             Process p = launcher.start(config, controlPath, id, generation, listen != null && !listen.isUnix(), reusePortBind);
             WorkerHandle w = new WorkerHandle(id, generation, p, maxRequests);
@@ -521,7 +524,7 @@ public final class Master {
             list.add(new StatsSnapshot.Worker(w.id, w.pid, w.generation, w.state.name().toLowerCase(java.util.Locale.ROOT),
                     w.heartbeat, s.harakiris, s.respawns, w.rssBytes, w.spawnedAtMillis / 1000));
         }
-        snapshot = new StatsSnapshot(ProcessHandle.current().pid(), config.bind().toString(), listenQueue(), target, list);
+        snapshot = new StatsSnapshot(ProcessHandle.current().pid(), boundAs.bind().toString(), listenQueue(), target, list);
     }
 
     private long listenQueue() {
@@ -552,7 +555,7 @@ public final class Master {
             try {
                 listen.close();
             } catch (IOException e) {
-                log.warn("cannot remove the socket file of {}: {}", config.bind(), e.getMessage());
+                log.warn("cannot remove the socket file of {}: {}", boundAs.bind(), e.getMessage());
             }
         }
         config.pidfile().ifPresent(p -> {

@@ -21,6 +21,16 @@ final class ProcessMemory {
         return kbField(Path.of("/proc", Long.toString(pid), "smaps_rollup"), "Pss:") * 1024;
     }
 
+    /** True when the process has the file mapped into memory (e.g. a class-data archive). */
+    static boolean maps(long pid, Path file) {
+        try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "maps"))) {
+            String name = file.toAbsolutePath().toString();
+            return lines.anyMatch(l -> l.endsWith(name));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
     private static long kbField(Path file, String field) {
         try {
             for (String line : Files.readAllLines(file)) {

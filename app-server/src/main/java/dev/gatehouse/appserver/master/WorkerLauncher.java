@@ -18,20 +18,44 @@ final class WorkerLauncher {
         this.classPath = System.getProperty("java.class.path");
     }
 
-    Process start(AppServerConfig config, Path control, int workerId, int generation, boolean tcp, String reusePortBind)
-            throws IOException {
+    /** The archive workers map, once {@link ClassDataArchive} made one. */
+    private Path archive;
+
+    void useArchive(Path archive) {
+        this.archive = archive;
+    }
+
+    /** The archive workers are started with, or null. */
+    Path archive() {
+        return archive;
+    }
+
+    /** A worker that loads the app, serves a few requests to itself and exits, dumping its classes. */
+    Process startTraining(AppServerConfig config, Path archiveOut) throws IOException {
+        List<String> cmd = base(config);
+        cmd.add(cmd.indexOf("-cp"), "-XX:ArchiveClassesAtExit=" + archiveOut);
+        cmd.add("--train");
+        appArgs(config, cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return pb.start();
+    }
+
+    private List<String> base(AppServerConfig config) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(config.jvmOptions());
         // Netty's native transport loads a JNI library: allowed explicitly, so JDK 24+ prints no warning.
         cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-Dgatehouse.worker=" + workerId);
         cmd.add("-cp");
         cmd.add(classPath);
         cmd.add(WorkerMain.class.getName());
-        cmd.add("--control=" + control);
-        cmd.add("--worker-id=" + workerId);
-        cmd.add("--generation=" + generation);
+        return cmd;
+    }
+
+    private static void appArgs(AppServerConfig config, List<String> cmd) {
         if (config.jwsgi().isPresent()) {
             cmd.add("--jwsgi=" + config.jwsgi().get());
         } else {
@@ -40,6 +64,27 @@ final class WorkerLauncher {
         if (!config.classpath().isEmpty()) {
             cmd.add("--classpath=" + String.join(":", config.classpath()));
         }
+    }
+
+    Process start(AppServerConfig config, Path control, int workerId, int generation, boolean tcp, String reusePortBind)
+            throws IOException {
+        List<String> cmd = base(config);
+        int cp = cmd.indexOf("-cp");
+        cmd.add(cp, "-Dgatehouse.worker=" + workerId);
+        if (archive != null) {
+            cmd.add(cp, "-XX:SharedArchiveFile=" + archive);
+            // The JDK's base archive was dumped without --enable-native-access, so every start
+            // logs a harmless "optimized module handling" mismatch as an error. Silenced; the
+            // master checks instead that each worker really mapped the archive.
+            cmd.add(cp, "-Xlog:cds=off");
+            if (Runtime.version().feature() >= 24) {
+                cmd.add(cp, "-Xlog:aot=off");
+            }
+        }
+        cmd.add("--control=" + control);
+        cmd.add("--worker-id=" + workerId);
+        cmd.add("--generation=" + generation);
+        appArgs(config, cmd);
         cmd.add("--dispatch=" + config.dispatch().token());
         cmd.add("--max-concurrency=" + config.maxConcurrency());
         cmd.add("--max-vars-size=" + config.maxVarsSize().bytes());

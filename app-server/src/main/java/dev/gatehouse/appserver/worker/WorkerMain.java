@@ -52,11 +52,15 @@ public final class WorkerMain implements java.util.concurrent.Callable<Integer> 
 
     private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
-    @Option(names = "--control", required = true, description = "The master's control socket.")
+    @Option(names = "--control", description = "The master's control socket.")
     Path control;
 
-    @Option(names = "--worker-id", required = true)
+    @Option(names = "--worker-id", defaultValue = "0")
     int workerId;
+
+    @Option(names = "--train", description = "Load the app, serve a few requests to itself and exit (the master's"
+            + " training run for the class-data archive).")
+    boolean train;
 
     @Option(names = "--generation", defaultValue = "1")
     int generation;
@@ -131,6 +135,13 @@ public final class WorkerMain implements java.util.concurrent.Callable<Integer> 
             return ControlProtocol.EXIT_APP_LOAD_FAILED;
         }
 
+        if (train) {
+            return TrainingRun.run(application);
+        }
+        if (control == null) {
+            log.error("worker {}: --control is required; workers are started by the master (gatehouse app-server)", workerId);
+            return ControlProtocol.EXIT_NO_MASTER;
+        }
         EventLoopGroup controlGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-control"),
                 EpollIoHandler.newFactory());
         try {

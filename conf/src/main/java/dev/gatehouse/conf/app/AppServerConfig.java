@@ -53,6 +53,7 @@ import java.util.Optional;
  * @param pidfile where the master writes its pid
  * @param stats the stats endpoint
  * @param jvmOptions options of each worker JVM
+ * @param cds whether workers map a shared class-data archive made by the master
  * @param logFile the log file; empty: standard error
  * @param logLevel least severe level logged
  */
@@ -81,6 +82,7 @@ public record AppServerConfig(
         Optional<Path> pidfile,
         Optional<Address> stats,
         List<String> jvmOptions,
+        boolean cds,
         Optional<Path> logFile,
         LogLevel logLevel) {
 
@@ -162,7 +164,7 @@ public record AppServerConfig(
                 r.get(DISPATCH), r.get(MAX_CONCURRENCY), r.get(MAX_VARS_SIZE), r.get(READ_TIMEOUT), r.get(KEEPALIVE),
                 r.get(TIMEOUT), r.get(HARAKIRI), r.get(MAX_REQUESTS), r.get(MAX_REQUESTS_JITTER), r.get(RELOAD_ON_RSS),
                 r.get(GRACEFUL_TIMEOUT), r.optional(PIDFILE), r.optional(STATS), r.get(JVM_OPTIONS),
-                r.optional(LOG_FILE), r.get(LOG_LEVEL));
+                r.get(CDS), r.optional(LOG_FILE), r.get(LOG_LEVEL));
         // Rules between keys only once every value is valid: a bad value was replaced by its
         // default, and checking a rule against that default would report a made-up second error.
         if (!r.hasErrors() && c.reusePort && c.bind.isUnix()) {
@@ -208,6 +210,7 @@ public record AppServerConfig(
                 .put(PIDFILE, pidfile)
                 .put(STATS, stats)
                 .put(JVM_OPTIONS, jvmOptions)
+                .put(CDS, cds)
                 .put(LOG_FILE, logFile)
                 .put(LOG_LEVEL, logLevel)
                 .toString();

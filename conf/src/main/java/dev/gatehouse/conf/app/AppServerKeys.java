@@ -98,9 +98,13 @@ final class AppServerKeys {
     static final Key<LogLevel> LOG_LEVEL = Key.of("log_level", ValueType.oneOf(LogLevel.values(), LogLevel::token),
             LogLevel.INFO, "Least severe level logged");
 
+    static final Key<Boolean> CDS = Key.of("cds", ValueType.bool(), true,
+            "Share class metadata between workers through a CDS archive the master makes once per class path"
+                    + " (the JVM's answer to prefork preloading); needs a class path of jars only");
+
     /** Every key, in the order files, docs and rendered configs list them. */
     static final List<Key<?>> ALL = List.of(BIND, SOCKET_MODE, SOCKET_OWNER, SOCKET_GROUP, BACKLOG, REUSE_PORT,
             WORKERS, APP, CLASSPATH, JWSGI, DISPATCH, MAX_CONCURRENCY, MAX_VARS_SIZE, READ_TIMEOUT, KEEPALIVE,
             TIMEOUT, HARAKIRI, MAX_REQUESTS, MAX_REQUESTS_JITTER, RELOAD_ON_RSS, GRACEFUL_TIMEOUT, PIDFILE,
-            STATS, JVM_OPTIONS, LOG_FILE, LOG_LEVEL);
+            STATS, JVM_OPTIONS, CDS, LOG_FILE, LOG_LEVEL);
 }
