@@ -53,6 +53,7 @@ class AppServerConfigTest {
             pidfile = "/run/gatehouse/app.pid"
             stats = "127.0.0.1:9191"
             jvm_options = ["-Xmx1g", "-XX:+UseZGC"]
+            cds = false
             log_file = "/var/log/gatehouse/app.log"
             log_level = "debug"
             """;
@@ -76,7 +77,7 @@ class AppServerConfigTest {
                 true, Duration.ofSeconds(30), Duration.ZERO, 0, 0, Size.ZERO, Duration.ofSeconds(30), Optional.empty(),
                 Optional.empty(),
                 List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError"),
-                Optional.empty(), LogLevel.INFO);
+                true, Optional.empty(), LogLevel.INFO);
     }
 
     @Test
@@ -101,7 +102,7 @@ class AppServerConfigTest {
                 Optional.of(new JwsgiEntryPoint("com.example.Hello", "application")), Dispatch.EVENT_LOOP, 200,
                 Size.ofKilobytes(32), Duration.ofSeconds(10), false, Duration.ofMinutes(1), Duration.ofSeconds(45),
                 10000, 500, Size.ofMegabytes(512), Duration.ofSeconds(20), Optional.of(Path.of("/run/gatehouse/app.pid")),
-                Optional.of(Address.inet("127.0.0.1", 9191)), List.of("-Xmx1g", "-XX:+UseZGC"),
+                Optional.of(Address.inet("127.0.0.1", 9191)), List.of("-Xmx1g", "-XX:+UseZGC"), false,
                 Optional.of(Path.of("/var/log/gatehouse/app.log")), LogLevel.DEBUG), c);
         assertEquals("com.example.Shop", parse(FULL_EXAMPLE.replace("jwsgi = \"com.example.Hello:application\"\n", "")).app());
     }
@@ -117,7 +118,7 @@ class AppServerConfigTest {
     @Test
     void keysListEveryKeyWithTypeDefaultAndDescription() {
         List<KeySpec> keys = AppServerConfig.keys();
-        assertEquals(26, keys.size());
+        assertEquals(27, keys.size());
         assertEquals(new KeySpec("bind", "address", "\"127.0.0.1:3031\"",
                 "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges"),
                 keys.get(0));
