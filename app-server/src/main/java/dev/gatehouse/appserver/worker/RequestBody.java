@@ -63,6 +63,16 @@ final class RequestBody extends InputStream {
         }
     }
 
+    /** True once the connection ended before the whole body arrived. */
+    boolean isAborted() {
+        lock.lock();
+        try {
+            return abortReason != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Takes ownership of a chunk; called on the event loop. */
     void offer(ByteBuf chunk) {
         lock.lock();

@@ -55,6 +55,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         final UwsgiRequest packet;
         final RequestBody body;
         final VarsRequest request;
+        /** Kept as text: logs may need it after the vars were released. */
+        final String requestLine;
         final boolean keepAlive;
         final boolean chunkedOk;
         final long startNanos = System.nanoTime();
@@ -69,6 +71,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             this.packet = packet;
             this.body = body;
             this.request = new VarsRequest(packet.vars(), body);
+            this.requestLine = request.requestLine();
             this.keepAlive = keepAlive;
             this.chunkedOk = chunkedOk;
         }
@@ -139,7 +142,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         if (max > 0 && rt.stats().inFlight() >= max) {
             ex.dispatched = true;
             rt.stats().rejected503();
-            log.warn("worker {}: max_concurrency {} reached, 503 for {}", rt.options().workerId(), max, ex.request.requestLine());
+            log.warn("worker {}: max_concurrency {} reached, 503 for {}", rt.options().workerId(), max, ex.requestLine);
             send(ctx, ex, OVERLOADED, false);
             return;
         }
@@ -181,7 +184,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(ChannelHandlerContext ctx, Exchange ex) {
         ex.dispatched = true;
-        ex.statsId = rt.stats().enter(ex.request.requestLine());
+        ex.statsId = rt.stats().enter(ex.requestLine);
         if (rt.options().dispatch() == Dispatch.VIRTUAL_THREAD) {
             rt.executor().execute(() -> run(ctx, ex));
         } else {
@@ -198,9 +201,14 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
                 throw new IllegalStateException("the application returned no response (null)");
             }
         } catch (Throwable t) {
+            if (ex.body.isAborted()) {
+                // The front closed mid-body (logged once by channelInactive): no one to answer.
+                responded(ctx, ex, true, false);
+                return;
+            }
             rt.stats().exception();
             log.error("worker {}: {} failed, answered 500: {}{}",
-                    rt.options().workerId(), ex.request.requestLine(), t, where(t));
+                    rt.options().workerId(), ex.requestLine, t, where(t));
             response = SERVER_ERROR;
         }
         boolean onLoop = ctx.channel().eventLoop().inEventLoop();
@@ -236,7 +244,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             if (!(e instanceof WritabilityGate.ClientGoneException)) {
                 rt.stats().exception();
                 log.error("worker {}: {}: cannot send the response, answered 500: {}",
-                        rt.options().workerId(), ex.request.requestLine(), e.toString());
+                        rt.options().workerId(), ex.requestLine, e.toString());
                 try {
                     sent = rt.writer().write(ch, gate, SERVER_ERROR, head, ex.chunkedOk);
                 } catch (IOException again) {
@@ -258,11 +266,11 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         if (cause instanceof WritabilityGate.ClientGoneException) {
             log.info("worker {}: {}: front server went away mid-response ({})",
-                    rt.options().workerId(), ex.request.requestLine(), e.getMessage());
+                    rt.options().workerId(), ex.requestLine, e.getMessage());
         } else {
             rt.stats().exception();
             log.error("worker {}: {}: response broken off, connection closed: {}: {}{}",
-                    rt.options().workerId(), ex.request.requestLine(), e.getMessage(), cause, where(cause));
+                    rt.options().workerId(), ex.requestLine, e.getMessage(), cause, where(cause));
         }
     }
 
@@ -321,7 +329,12 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             if (!ex.bodyReceived) {
                 String why = "front server closed the connection after " + ex.body.received() + " of "
                         + ex.body.length() + " body bytes";
-                log.warn("worker {}: {}: {}", rt.options().workerId(), ex.request.requestLine(), why);
+                if (ex.responded) {
+                    // nginx closes as soon as it has the whole response, even mid-body: normal.
+                    log.debug("worker {}: {}: {} (after the response)", rt.options().workerId(), ex.requestLine, why);
+                } else {
+                    log.warn("worker {}: {}: {}", rt.options().workerId(), ex.requestLine, why);
+                }
                 ex.body.abort(why);
             }
             if (!ex.dispatched) {
@@ -348,7 +361,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
             } else if (!ex.bodyReceived) {
                 log.warn("worker {}: {}: body stalled at {} of {} bytes for read_timeout {}; closing the connection",
-                        rt.options().workerId(), ex.request.requestLine(), ex.body.received(), ex.body.length(),
+                        rt.options().workerId(), ex.requestLine, ex.body.received(), ex.body.length(),
                         rt.options().readTimeout());
                 ctx.close();
             }
@@ -360,6 +373,11 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof UwsgiProtocolException && current != null && !current.bodyReceived) {
+            // The stream ended inside a body: channelInactive logs that once, with the request.
+            ctx.close();
+            return;
+        }
         if (cause instanceof UwsgiProtocolException) {
             rt.stats().protocolError();
             log.warn("worker {}: bad uwsgi packet from the front server, closing the connection: {}",
