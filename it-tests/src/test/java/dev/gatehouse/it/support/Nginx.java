@@ -140,6 +140,7 @@ public final class Nginx implements AutoCloseable {
         private final StringBuilder server = new StringBuilder();
         private final Map<String, byte[]> files = new LinkedHashMap<>();
         private int workerProcesses = 1;
+        private String serverName = "localhost";
         private int workerConnections = 1024;
         private Duration startTimeout = Duration.ofSeconds(10);
 
@@ -188,6 +189,17 @@ public final class Nginx implements AutoCloseable {
          */
         public Builder file(String relativePath, String content) {
             return file(relativePath, content.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /**
+         * @param name the default server's {@code server_name} (default {@code localhost}); it is
+         *     what nginx sends as {@code SERVER_NAME}, so a test replaying a capture sets the
+         *     capture's name
+         * @return this
+         */
+        public Builder serverName(String name) {
+            this.serverName = name;
+            return this;
         }
 
         /**
@@ -299,12 +311,13 @@ public final class Nginx implements AutoCloseable {
                     %s
                         server {
                             listen 127.0.0.1:@PORT@;
-                            server_name localhost;
+                            server_name %s;
 
                     %s
                         }
                     }
-                    """.formatted(workerProcesses, user, workerConnections, indent(http, 4), indent(server, 8));
+                    """.formatted(workerProcesses, user, workerConnections, indent(http, 4), serverName,
+                            indent(server, 8));
             return text.replace("@DIR@", dir.toString()).replace("@PORT@", Integer.toString(port));
         }
 

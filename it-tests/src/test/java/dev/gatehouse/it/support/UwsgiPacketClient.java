@@ -37,6 +37,64 @@ public final class UwsgiPacketClient {
      */
     public static byte[] exchange(Path socket, int modifier1, Map<String, String> vars, byte[] body,
             Duration timeout) {
+        byte[] packet = packet(modifier1, 0, vars, body);
+        try {
+            Reply reply = readUntilClose(socket, packet, false, timeout);
+            if (reply.reset()) {
+                throw new IOException("connection reset after " + reply.bytes().length + " bytes");
+            }
+            return reply.bytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("uwsgi exchange with unix:" + socket + " failed", e);
+        }
+    }
+
+    /**
+     * What a backend wrote back to {@link #exchangeRaw} before it closed the connection.
+     *
+     * @param bytes every byte read before the end
+     * @param reset whether the end was a reset ({@code ECONNRESET}: the backend closed with
+     *     unread input) rather than an orderly EOF
+     * @param closedAfter the time from the last byte sent to the end
+     */
+    public record Reply(byte[] bytes, boolean reset, Duration closedAfter) {
+        /** @return the reply bytes as ISO-8859-1 text, for messages */
+        public String text() {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
+     * Sends {@code request} exactly as given (a broken packet, a truncated body, or nothing at
+     * all), optionally shuts down the sending side (EOF to the backend), and reads until the
+     * backend ends the connection, by close or by reset.
+     *
+     * @param socket the backend's unix socket
+     * @param request the bytes to send, possibly empty
+     * @param shutdownOutput whether to signal EOF after sending
+     * @param timeout the bound for the backend to end the connection
+     * @return what the backend wrote and how it ended the connection
+     * @throws UncheckedIOException naming the socket if the backend keeps the connection open
+     *     past {@code timeout} or the exchange fails otherwise
+     */
+    public static Reply exchangeRaw(Path socket, byte[] request, boolean shutdownOutput, Duration timeout) {
+        try {
+            return readUntilClose(socket, request, shutdownOutput, timeout);
+        } catch (IOException e) {
+            throw new UncheckedIOException("raw uwsgi exchange with unix:" + socket + " failed", e);
+        }
+    }
+
+    /**
+     * Builds one request packet: 4-byte header, vars block, body.
+     *
+     * @param modifier1 the header's modifier1
+     * @param modifier2 the header's modifier2
+     * @param vars the request vars, in iteration order
+     * @param body the request body, or empty
+     * @return the packet bytes
+     */
+    public static byte[] packet(int modifier1, int modifier2, Map<String, String> vars, byte[] body) {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         vars.forEach((key, value) -> {
             writeString(block, key);
@@ -46,16 +104,25 @@ public final class UwsgiPacketClient {
             throw new IllegalArgumentException("vars block of " + block.size() + " bytes exceeds 65535");
         }
         ByteBuffer packet = ByteBuffer.allocate(4 + block.size() + body.length);
-        packet.put((byte) modifier1).put((byte) block.size()).put((byte) (block.size() >>> 8)).put((byte) 0);
-        packet.put(block.toByteArray()).put(body).flip();
+        packet.put((byte) modifier1).put((byte) block.size()).put((byte) (block.size() >>> 8)).put((byte) modifier2);
+        packet.put(block.toByteArray()).put(body);
+        return packet.array();
+    }
 
+    private static Reply readUntilClose(Path socket, byte[] request, boolean shutdownOutput, Duration timeout)
+            throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
                 Selector selector = Selector.open()) {
             channel.connect(UnixDomainSocketAddress.of(socket));
-            while (packet.hasRemaining()) {
-                channel.write(packet);
+            ByteBuffer out = ByteBuffer.wrap(request);
+            while (out.hasRemaining()) {
+                channel.write(out);
             }
+            if (shutdownOutput) {
+                channel.shutdownOutput();
+            }
+            long sentAt = System.nanoTime();
             // Non-blocking with a selector: a blocking unix SocketChannel has no read timeout.
             channel.configureBlocking(false);
             channel.register(selector, SelectionKey.OP_READ);
@@ -69,15 +136,20 @@ public final class UwsgiPacketClient {
                 selector.select(Math.max(1, left / 1_000_000));
                 selector.selectedKeys().clear();
                 int n;
-                while ((n = channel.read(buffer.clear())) > 0) {
-                    reply.write(buffer.array(), 0, n);
+                try {
+                    while ((n = channel.read(buffer.clear())) > 0) {
+                        reply.write(buffer.array(), 0, n);
+                    }
+                } catch (IOException e) {
+                    if (!String.valueOf(e.getMessage()).contains("reset")) {
+                        throw e;
+                    }
+                    return new Reply(reply.toByteArray(), true, Duration.ofNanos(System.nanoTime() - sentAt));
                 }
                 if (n < 0) {
-                    return reply.toByteArray();
+                    return new Reply(reply.toByteArray(), false, Duration.ofNanos(System.nanoTime() - sentAt));
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("uwsgi exchange with unix:" + socket + " failed", e);
         }
     }
 

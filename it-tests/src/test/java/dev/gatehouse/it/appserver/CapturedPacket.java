@@ -1,0 +1,103 @@
+package dev.gatehouse.it.appserver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request packet real nginx 1.22.1 wrote to a uwsgi upstream, as decoded in
+ * {@code shared/testdata/nginx-1.22.1-uwsgi/pktNN.json} (see the README there).
+ *
+ * @param name e.g. {@code pkt05}
+ * @param request the client request that made the packet, in words
+ * @param vars every var in wire order, bytes as ISO-8859-1 characters
+ * @param body the request body that followed the vars
+ */
+record CapturedPacket(String name, String request, List<Var> vars, byte[] body) {
+
+    /**
+     * One key/value pair of the vars block.
+     *
+     * @param key the key
+     * @param value the value, bytes as ISO-8859-1 characters
+     */
+    record Var(String key, String value) {
+        @Override
+        public String toString() {
+            return key + "=" + (value.length() > 60 ? value.substring(0, 60) + "...(" + value.length() + " chars)" : value);
+        }
+    }
+
+    CapturedPacket {
+        vars = List.copyOf(vars);
+        body = body.clone();
+    }
+
+    /** @return the body bytes (a copy) */
+    @Override
+    public byte[] body() {
+        return body.clone();
+    }
+
+    /**
+     * @param key a var name
+     * @return the value of its first occurrence
+     * @throws IllegalArgumentException if the capture has no such var
+     */
+    String value(String key) {
+        return vars.stream().filter(v -> v.key().equals(key)).map(Var::value).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(name + " has no var " + key));
+    }
+
+    /**
+     * Loads {@code <name>.json} from the directory the parent pom names in
+     * {@code gatehouse.shared.dir}.
+     *
+     * @param name e.g. {@code pkt01}
+     * @return the decoded capture
+     */
+    @SuppressWarnings("unchecked")
+    static CapturedPacket load(String name) {
+        Path file = directory().resolve(name + ".json");
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the nginx capture " + file, e);
+        }
+        Map<String, Object> json = JsonReader.parseObject(text);
+        List<Var> vars = ((List<List<String>>) json.get("vars_latin1")).stream()
+                .map(pair -> new Var(pair.get(0), pair.get(1)))
+                .toList();
+        byte[] body = Base64.getDecoder().decode((String) json.get("body_base64"));
+        long declared = (Long) json.get("body_length");
+        if (body.length != declared) {
+            throw new IllegalStateException(file + ": body_base64 holds " + body.length + " bytes, body_length says "
+                    + declared);
+        }
+        return new CapturedPacket(name, (String) json.get("request"), vars, body);
+    }
+
+    private static Path directory() {
+        String shared = System.getProperty("gatehouse.shared.dir");
+        if (shared == null || shared.isBlank()) {
+            throw new IllegalStateException("system property gatehouse.shared.dir is not set: run the tests through"
+                    + " Maven (the parent pom sets it to <checkout>/../shared) or pass -Dgatehouse.shared.dir=...");
+        }
+        Path dir = Path.of(shared, "testdata", "nginx-1.22.1-uwsgi");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("nginx captures not found at " + dir.toAbsolutePath());
+        }
+        return dir;
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + request + ")";
+    }
+}
