@@ -1,0 +1,86 @@
+# The load: one check request with curl, then wrk (1 thread, 50 connections). Sourced by
+# bench/run, which sets WORK and BENCH_LIB.
+
+WRK_THREADS=1
+WRK_CONNECTIONS=50
+
+# prepare_loads: the wrk scripts (each load's request plus lib/wrk/report.lua) and the body files
+# curl sends, under WORK.
+prepare_loads() {
+  local load
+  for load in get post-4k; do
+    cat "$BENCH_LIB/wrk/$load.lua" "$BENCH_LIB/wrk/report.lua" >"$WORK/wrk-$load.lua"
+  done
+  # The same 4 KiB as lib/wrk/post-4k.lua's string.rep("a", 4096).
+  head -c 4096 /dev/zero | tr '\0' a >"$WORK/body-post-4k.bin"
+}
+
+# request_once LOAD URL OUT: one request as LOAD sends it, body to OUT; prints the status code
+# (000 when nothing answered).
+request_once() {
+  local load=$1 url=$2 out=$3 args=()
+  [ "$load" = post-4k ] && args=(--data-binary "@$WORK/body-post-4k.bin" -H 'Content-Type: application/octet-stream')
+  curl -s --max-time 5 -o "$out" -w '%{http_code}' "${args[@]}" "$url" 2>/dev/null || true
+}
+
+# wait_answering LOAD URL OUT TIMEOUT_S PIDS...: polls until URL answers 200, while all PIDS
+# live. Returns 0 when it did, 1 when a process died (DEAD_PID set), 2 on timeout.
+wait_answering() {
+  local load=$1 url=$2 out=$3 timeout=$4 deadline pid
+  shift 4
+  deadline=$((SECONDS + timeout))
+  while :; do
+    for pid in "$@"; do
+      if ! is_alive "$pid"; then
+        DEAD_PID=$pid
+        return 1
+      fi
+    done
+    [ "$(request_once "$load" "$url" "$out")" = 200 ] && return 0
+    ((SECONDS < deadline)) || return 2
+    sleep 0.1
+  done
+}
+
+# answer_matches EXPECT FILE: the checked body is what the stack must serve.
+answer_matches() {
+  local expect=$1 file=$2
+  case $expect in
+    text:*) grep -qF -- "${expect#text:}" "$file" ;;
+    bytes:*) [ "$(stat -c %s "$file")" = "${expect#bytes:}" ] ;;
+    *) return 1 ;;
+  esac
+}
+
+# run_wrk LOAD URL SECONDS OUT: loads URL; on success sets W_RPS, W_P50_US, W_P99_US, W_STATUS,
+# W_CONNECT, W_READ, W_WRITE, W_TIMEOUT from report.lua's line. Returns 1 when wrk gave none.
+run_wrk() {
+  local load=$1 url=$2 seconds=$3 out=$4 line
+  # In the background and waited for, so that a TERM to bench/run is handled at once (bash runs
+  # a trap only after the foreground command ends) and stop_all stops wrk too.
+  spawn "$out" timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "${seconds}s" --latency \
+    -s "$WORK/wrk-$load.lua" "$url"
+  wait "$SPAWNED_PID"
+  forget "$SPAWNED_PID"
+  line=$(grep -m1 '^BENCH ' "$out") || return 1
+  local requests duration_us
+  requests=$(field requests "$line")
+  duration_us=$(field duration_us "$line")
+  W_RPS=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.1f", (d > 0 ? r * 1e6 / d : 0) }')
+  W_P50_US=$(field p50_us "$line")
+  W_P99_US=$(field p99_us "$line")
+  W_STATUS=$(field status "$line")
+  W_CONNECT=$(field connect "$line")
+  W_READ=$(field read "$line")
+  W_WRITE=$(field write "$line")
+  W_TIMEOUT=$(field timeout "$line")
+}
+
+# field NAME LINE: the value of NAME=value in LINE.
+field() {
+  local pair
+  for pair in $2; do
+    [ "${pair%%=*}" = "$1" ] && { echo "${pair#*=}"; return; }
+  done
+  echo 0
+}

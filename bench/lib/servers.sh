@@ -1,0 +1,69 @@
+# The servers a stack is made of, each started on a unix socket or a loopback port inside the
+# stack's own directory. Sourced by bench/run, which sets JAVA and DEMO_CLASSPATH.
+#
+# A front (what wrk talks HTTP to) sets FRONT_PID; a back (the application server) sets
+# BACKEND_PID and listens on unix:DIR/backend.sock.
+
+# start_appserver DIR ARGS...: the Gatehouse app-server, master and 2 worker JVMs, with the
+# demo app's class path; ARGS choose the app (--app CLASS or --jwsgi CLASS:METHOD).
+start_appserver() {
+  local dir=$1
+  shift
+  spawn "$dir/app-server.log" "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$DEMO_CLASSPATH" \
+    dev.gatehouse.appserver.AppServerMain --bind "unix:$dir/backend.sock" --socket-mode 0666 --workers 2 "$@"
+  BACKEND_PID=$SPAWNED_PID
+}
+
+# start_uwsgi DIR ARGS...: a real uWSGI master and its workers; ARGS choose plugins, app and
+# process/thread counts. --die-on-term: uWSGI 2.0 takes TERM as a brutal reload otherwise.
+# --disable-logging: uWSGI logs every request by default, nginx (access_log off) and the
+# app-server do not; the comparison is of serving, not of logging.
+start_uwsgi() {
+  local dir=$1
+  shift
+  spawn "$dir/uwsgi.log" uwsgi --strict --master --die-on-term --disable-logging \
+    --socket "$dir/backend.sock" --chmod-socket=666 "$@"
+  BACKEND_PID=$SPAWNED_PID
+}
+
+# start_nginx DIR PORT LOCATION: nginx on 127.0.0.1:PORT, one worker, no access log, every
+# path under `location /` with LOCATION as its body. All its files (pid, logs, temp paths) are
+# under DIR/nginx so it never touches /var.
+start_nginx() {
+  local dir=$1 port=$2 location=$3 user_line=""
+  # Started as root, nginx runs its worker as nobody, which may not reach a socket in a temp dir.
+  [ "$(id -u)" -eq 0 ] && user_line="user root;"
+  mkdir -p "$dir/nginx/temp"
+  cat >"$dir/nginx/nginx.conf" <<EOF
+$user_line
+daemon off;
+worker_processes 1;
+pid $dir/nginx/nginx.pid;
+error_log $dir/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/nginx/temp/client_body;
+  uwsgi_temp_path $dir/nginx/temp/uwsgi;
+  proxy_temp_path $dir/nginx/temp/proxy;
+  fastcgi_temp_path $dir/nginx/temp/fastcgi;
+  scgi_temp_path $dir/nginx/temp/scgi;
+  server {
+    listen 127.0.0.1:$port;
+    location / {
+      $location
+    }
+  }
+}
+EOF
+  spawn "$dir/nginx.log" nginx -p "$dir/nginx" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf"
+  FRONT_PID=$SPAWNED_PID
+}
+
+# nginx_uwsgi_pass DIR MODIFIER1: the location body that passes every request to the stack's
+# back; modifier1 8 selects JWSGI (uWSGI), which the app-server accepts too.
+nginx_uwsgi_pass() {
+  local modifier=""
+  [ "$2" = 0 ] || modifier="uwsgi_modifier1 $2;"
+  echo "include /etc/nginx/uwsgi_params; $modifier uwsgi_pass unix:$1/backend.sock;"
+}

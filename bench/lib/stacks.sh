@@ -1,0 +1,101 @@
+# The stacks bench/run measures, in the order it runs and prints them, and the ratios it
+# reports. Sourced by bench/run.
+#
+# A stack is one add_stack line and a start function. The start function is called with DIR
+# (the stack's own empty directory for this round) and PORT (the loopback port its front must
+# listen on); it starts the processes with the helpers of servers.sh, which set FRONT_PID and
+# BACKEND_PID, and returns at once. The runner then polls until the stack answers the load's
+# request with 200, checks the answer, warms it up, loads it, measures memory and stops it.
+#
+# Only stacks whose servers exist are registered. The Gatehouse proxy rows of issue 7 (gh-gh,
+# gh-gh-ka, static-1k-gh, static-1m-gh) join when the proxy has a launcher: a start_proxy
+# helper in servers.sh, one start function and one add_stack line each here, and their ratios
+# (gh-gh-ka / ngx-uwsgi-jwsgi, static Gatehouse / nginx) in the add_ratio list at the end.
+
+STACK_IDS=()
+declare -A STACK_START STACK_PATH STACK_LOAD STACK_EXPECT STACK_FRONT STACK_BACK
+
+# add_stack ID START_FUNCTION PATH LOAD EXPECT FRONT BACK
+#   LOAD    the request wrk sends: get, or post-4k (a 4 KiB POST body); see lib/wrk
+#   EXPECT  what the checked answer must be: text:STRING (body contains it) or bytes:N (length)
+#   FRONT, BACK  what the table says the stack is
+add_stack() {
+  STACK_IDS+=("$1")
+  STACK_START[$1]=$2
+  STACK_PATH[$1]=$3
+  STACK_LOAD[$1]=$4
+  STACK_EXPECT[$1]=$5
+  STACK_FRONT[$1]=$6
+  STACK_BACK[$1]=$7
+}
+
+RATIO_LABELS=()
+declare -A RATIO_METRIC RATIO_NUM RATIO_DEN RATIO_TARGET
+
+# add_ratio LABEL METRIC NUMERATOR_STACK DENOMINATOR_STACK TARGET
+#   METRIC  rps, p99, pss_total (backend, all processes) or pss_worker (backend, per worker)
+#   TARGET  issue 7's target for it, e.g. ">= 1.2", or "" when there is none
+add_ratio() {
+  RATIO_LABELS+=("$1")
+  RATIO_METRIC[$1]=$2
+  RATIO_NUM[$1]=$3
+  RATIO_DEN[$1]=$4
+  RATIO_TARGET[$1]=$5
+}
+
+HELLO='text:Hello, World!'
+ECHOED_4K='text:"body_length":4096'
+
+start_ngx_gh() {
+  start_appserver "$1" --app dev.gatehouse.demo.DemoApp
+  start_nginx "$1" "$2" "$(nginx_uwsgi_pass "$1" 0)"
+}
+
+start_ngx_gh_jwsgi() {
+  start_appserver "$1" --jwsgi dev.gatehouse.demo.jwsgi.JwsgiHello:application
+  start_nginx "$1" "$2" "$(nginx_uwsgi_pass "$1" 8)"
+}
+
+# uWSGI's JVM plugin embeds the system's OpenJDK 17: JwsgiHello is compiled for 17 into the demo
+# jar, uwsgi.jar must be on the class path, and the class name takes JNI slash form.
+start_ngx_uwsgi_jwsgi() {
+  start_uwsgi "$1" --plugins jvm,jwsgi --processes 2 --threads 8 \
+    --jvm-classpath /usr/share/java/uwsgi.jar --jvm-classpath "$DEMO_JAR" \
+    --jwsgi dev/gatehouse/demo/jwsgi/JwsgiHello:application
+  start_nginx "$1" "$2" "$(nginx_uwsgi_pass "$1" 8)"
+}
+
+start_ngx_uwsgi_py() {
+  cat >"$1/hello.py" <<'EOF'
+def application(environ, start_response):
+    start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '13')])
+    return [b'Hello, World!']
+EOF
+  start_uwsgi "$1" --plugins python3 --processes 2 --wsgi-file "$1/hello.py" --need-app
+  start_nginx "$1" "$2" "$(nginx_uwsgi_pass "$1" 0)"
+}
+
+start_static_nginx() {
+  BACKEND_PID=""
+  start_nginx "$1" "$2" "root $STATIC_ROOT; sendfile on;"
+}
+
+#         id                    start function         path      load     expect       front                     back
+add_stack ngx-gh                start_ngx_gh           /hello    get      "$HELLO"     "nginx uwsgi_pass"        "Gatehouse app-server, DemoApp"
+add_stack ngx-gh-jwsgi          start_ngx_gh_jwsgi     /hello    get      "$HELLO"     "nginx uwsgi_modifier1 8" "Gatehouse app-server, JWSGI JwsgiHello"
+add_stack ngx-uwsgi-jwsgi       start_ngx_uwsgi_jwsgi  /hello    get      "$HELLO"     "nginx uwsgi_modifier1 8" "uWSGI jvm,jwsgi ×8 threads, JwsgiHello"
+add_stack ngx-uwsgi-py          start_ngx_uwsgi_py     /hello    get      "$HELLO"     "nginx uwsgi_pass"        "uWSGI python3, WSGI hello"
+add_stack ngx-gh-echo           start_ngx_gh           /echo     post-4k  "$ECHOED_4K" "nginx uwsgi_pass"        "Gatehouse app-server, DemoApp /echo"
+add_stack ngx-uwsgi-jwsgi-echo  start_ngx_uwsgi_jwsgi  /echo     post-4k  "$ECHOED_4K" "nginx uwsgi_modifier1 8" "uWSGI jvm,jwsgi ×8 threads, JwsgiHello /echo"
+add_stack static-1k-nginx       start_static_nginx     /1k.bin   get      bytes:1024   "nginx static, sendfile"  "none"
+add_stack static-1m-nginx       start_static_nginx     /1m.bin   get      bytes:1048576 "nginx static, sendfile" "none"
+
+#         label                                                    metric      numerator     denominator           target
+add_ratio "requests/s ngx-gh / ngx-uwsgi-jwsgi"                    rps         ngx-gh        ngx-uwsgi-jwsgi       ">= 1.2"
+add_ratio "requests/s ngx-gh-jwsgi / ngx-uwsgi-jwsgi"              rps         ngx-gh-jwsgi  ngx-uwsgi-jwsgi       ""
+add_ratio "requests/s ngx-gh-echo / ngx-uwsgi-jwsgi-echo"          rps         ngx-gh-echo   ngx-uwsgi-jwsgi-echo  ""
+add_ratio "p99 latency ngx-gh / ngx-uwsgi-jwsgi"                   p99         ngx-gh        ngx-uwsgi-jwsgi       ""
+add_ratio "PSS per worker, Gatehouse (ngx-gh) / uWSGI JWSGI"       pss_worker  ngx-gh        ngx-uwsgi-jwsgi       "<= 0.33"
+add_ratio "PSS total, Gatehouse (ngx-gh) / uWSGI JWSGI"            pss_total   ngx-gh        ngx-uwsgi-jwsgi       ""
+add_ratio "PSS per worker, Gatehouse JWSGI (ngx-gh-jwsgi) / uWSGI JWSGI" pss_worker ngx-gh-jwsgi ngx-uwsgi-jwsgi  "<= 0.33"
+add_ratio "PSS total, Gatehouse JWSGI (ngx-gh-jwsgi) / uWSGI JWSGI" pss_total  ngx-gh-jwsgi  ngx-uwsgi-jwsgi       ""

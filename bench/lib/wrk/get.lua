@@ -1,0 +1,1 @@
+-- The plain load: GET of the stack's path, wrk's default request.
