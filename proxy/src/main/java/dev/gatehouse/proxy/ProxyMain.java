@@ -1,0 +1,156 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.conf.ConfigException;
+import dev.gatehouse.conf.proxy.ProxyConfig;
+import dev.gatehouse.proxy.upstream.UpstreamHandler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code gatehouse proxy}: the HTTP edge. Flags override the configuration file; every key of
+ * {@code gatehouse-proxy.toml} can also be set with {@code --set key=value}.
+ */
+@Command(name = "proxy", mixinStandardHelpOptions = true,
+        description = "Runs the Gatehouse HTTP edge proxy: static files, locations, limits, access log.",
+        footer = {"", "Signals: TERM graceful stop, HUP reload configuration, USR1 reopen the access log."})
+public final class ProxyMain implements Callable<Integer> {
+
+    /** Exit code for a configuration the proxy cannot run with. */
+    public static final int EXIT_CONFIG = 2;
+    /** Exit code when the listening sockets cannot be bound. */
+    public static final int EXIT_BIND = 3;
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyMain.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The configuration file (gatehouse-proxy.toml).")
+    Path config;
+
+    @Option(names = "--listen", paramLabel = "ADDRESSES", description = "host:port, [v6]:port, *:port or unix:/path; comma-separated.")
+    String listen;
+
+    @Option(names = "--root", paramLabel = "DIR", description = "Serve files from DIR at / (with --upstream: files first, then the app).")
+    Path root;
+
+    @Option(names = "--upstream", paramLabel = "ADDRESS", description = "Forward requests to this uwsgi server (unix:/path or host:port).")
+    String upstream;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration key, e.g. --set keepalive_timeout=30s.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    /** The forwarding implementation; none until the upstream module registers one. */
+    private final UpstreamHandler.Factory upstreams;
+
+    ProxyMain(UpstreamHandler.Factory upstreams) {
+        this.upstreams = upstreams;
+    }
+
+    /** Runs the proxy and exits with its exit code. */
+    public static void main(String[] args) {
+        System.exit(commandLine(null).execute(args));
+    }
+
+    /**
+     * The picocli command, for embedding under the {@code gatehouse} launcher.
+     *
+     * @param upstreams the forwarding implementation, or null for none
+     */
+    public static CommandLine commandLine(UpstreamHandler.Factory upstreams) {
+        return new CommandLine(new ProxyMain(upstreams));
+    }
+
+    /** The overrides the flags make, given how many locations the file already has. */
+    Map<String, String> overrides(int fileLocations) {
+        Map<String, String> o = new LinkedHashMap<>(set);
+        if (listen != null) {
+            o.put("listen", listen);
+        }
+        if (upstream != null) {
+            o.put("upstream.default.servers", upstream);
+        }
+        if (root != null || upstream != null) {
+            String at = "location[" + fileLocations + "].";
+            o.put(at + "path", "/");
+            if (root != null) {
+                o.put(at + "root", root.toAbsolutePath().normalize().toString());
+            }
+            if (upstream != null) {
+                o.put(at + "upstream", "default");
+                if (root != null) {
+                    o.put(at + "try_files", "true");
+                }
+            }
+        }
+        return o;
+    }
+
+    ProxyConfig load() {
+        int fileLocations = config == null ? 0 : ProxyConfig.load(config, Map.of()).locations().size();
+        return ProxyConfig.load(config, overrides(fileLocations));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ProxyConfig cfg;
+        ProxyServer server;
+        try {
+            cfg = load();
+            server = ProxyServer.start(cfg, upstreams);
+        } catch (ConfigException e) {
+            log.error("{}", e.getMessage());
+            return EXIT_CONFIG;
+        } catch (RuntimeException e) {
+            if (e.getCause() instanceof IOException || e instanceof io.netty.channel.ChannelException
+                    || e.getClass().getName().contains("Native")) {
+                log.error("cannot listen: {}", e.toString());
+                return EXIT_BIND;
+            }
+            throw e;
+        }
+        cfg.pidfile().ifPresent(p -> {
+            try {
+                Files.writeString(p, ProcessHandle.current().pid() + "\n");
+            } catch (IOException e) {
+                log.warn("cannot write pidfile {}: {}", p, e.getMessage());
+            }
+        });
+        // Signal handlers only enqueue; this thread does the work, one signal at a time.
+        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        for (String name : new String[] {"TERM", "INT", "HUP", "USR1"}) {
+            Signal.handle(new Signal(name), s -> signals.add(name));
+        }
+        log.info("gatehouse proxy ready on {}", server.addresses());
+        while (true) {
+            String s = signals.take();
+            switch (s) {
+                case "HUP" -> {
+                    try {
+                        ProxyConfig next = load();
+                        server.reload(next);
+                        cfg = next;
+                    } catch (ConfigException e) {
+                        log.error("reload refused, keeping the running configuration: {}", e.getMessage());
+                    }
+                }
+                case "USR1" -> server.reopenLogs();
+                default -> {
+                    log.info("{}: stopping, in-flight requests have {}", s, cfg.shutdownTimeout());
+                    server.stop("INT".equals(s) ? java.time.Duration.ZERO : cfg.shutdownTimeout());
+                    cfg.pidfile().ifPresent(p -> p.toFile().delete());
+                    return 0;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package dev.gatehouse.proxy.http;
+
+import dev.gatehouse.conf.proxy.ProxyConfig;
+import dev.gatehouse.proxy.accesslog.AccessLogEntry;
+import dev.gatehouse.proxy.route.Route;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * One request and its response on a client connection. Handlers (static files, the upstream
+ * seam) answer through it: {@link #sendHead}, then body parts with {@link #sendBody}, then
+ * {@link #finish}; or {@link #sendError}. It adds {@code Date}, {@code Server} and the
+ * {@code Connection} header, keeps the access log's numbers, and tells the connection when the
+ * response is complete so that the next pipelined request can start. Methods may be called from
+ * any thread; off the event loop they are run on it.
+ */
+public final class Exchange {
+
+    /** Response headers without validation: handlers only set values they checked or built. */
+    public static final HttpHeadersFactory RESPONSE_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    private final RequestDispatcher connection;
+    private final ChannelHandlerContext ctx;
+    private final ParsedRequest request;
+    private final String path;
+    private final Generation generation;
+    private final long startNanos = System.nanoTime();
+    private Route route;
+    private boolean keepAlive;
+    private int status;
+    private long bodyBytes;
+    private boolean headSent;
+    private boolean finished;
+
+    Exchange(RequestDispatcher connection, ChannelHandlerContext ctx, ParsedRequest request, String path,
+            Generation generation, boolean keepAlive) {
+        this.connection = connection;
+        this.ctx = ctx;
+        this.request = request;
+        this.path = path;
+        this.generation = generation;
+        this.keepAlive = keepAlive;
+    }
+
+    /** The request head; null only for a request refused before it could be parsed. */
+    public ParsedRequest request() {
+        return request;
+    }
+
+    /** The decoded, normalized request path the route was chosen by; null when it could not be decoded. */
+    public String path() {
+        return path;
+    }
+
+    /** The location serving this request; null when none matched. */
+    public Route route() {
+        return route;
+    }
+
+    void route(Route r) {
+        this.route = r;
+    }
+
+    /** The configuration this request is served under. */
+    public ProxyConfig config() {
+        return generation.config();
+    }
+
+    /** Whether this is a HEAD request: the response carries headers only. */
+    public boolean isHead() {
+        return request != null && request.method().equals(HttpMethod.HEAD);
+    }
+
+    /** The client's address. */
+    public SocketAddress remoteAddress() {
+        return ctx.channel().remoteAddress();
+    }
+
+    /** The address the client connected to. */
+    public SocketAddress localAddress() {
+        return ctx.channel().localAddress();
+    }
+
+    /** The connection's event loop. */
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    /** Whether the client connection takes more writes without queueing. */
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    /** Whether the response head was sent. */
+    public boolean headSent() {
+        return headSent;
+    }
+
+    /** Whether the response is complete. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** Closes the connection after this response, whatever the client asked for. */
+    public void closeAfterResponse() {
+        keepAlive = false;
+    }
+
+    boolean keepAlive() {
+        return keepAlive;
+    }
+
+    /** A response head for this request's version with an empty header set. */
+    public HttpResponse newResponse(HttpResponseStatus status) {
+        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, RESPONSE_HEADERS);
+    }
+
+    /**
+     * Sends the response head, adding Date, Server and Connection. The body framing
+     * (Content-Length, or Transfer-Encoding: chunked for HTTP/1.1) is the caller's.
+     */
+    public void sendHead(HttpResponse head) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> sendHead(head));
+            return;
+        }
+        if (headSent || finished) {
+            throw new IllegalStateException("response head already sent for " + describe());
+        }
+        headSent = true;
+        status = head.status().code();
+        HttpHeaders h = head.headers();
+        h.set(HttpHeaderNames.DATE, HttpDate.now());
+        AsciiString server = connection.serverHeader();
+        if (server != null) {
+            h.set(HttpHeaderNames.SERVER, server);
+        }
+        if (connection.context().draining()) {
+            keepAlive = false;
+        }
+        if (!keepAlive) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0) {
+            head.setProtocolVersion(HttpVersion.HTTP_1_0);
+        }
+        connection.write(head);
+    }
+
+    /** Sends a body part: a ByteBuf, an HttpContent, or a FileRegion (zero-copy). */
+    public void sendBody(Object part) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> sendBody(part));
+            return;
+        }
+        if (finished || !headSent) {
+            ReferenceCountUtil.release(part);
+            return;
+        }
+        if (part instanceof ByteBuf b) {
+            bodyBytes += b.readableBytes();
+        } else if (part instanceof ByteBufHolder h) {
+            bodyBytes += h.content().readableBytes();
+        } else if (part instanceof FileRegion r) {
+            bodyBytes += r.count();
+        }
+        connection.write(part);
+    }
+
+    /** Ends the response. */
+    public void finish() {
+        finish(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /** Ends the response with this last part (trailers of a chunked response, or a final buffer). */
+    public void finish(LastHttpContent last) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> finish(last));
+            return;
+        }
+        if (finished) {
+            last.release();
+            return;
+        }
+        bodyBytes += last.content().readableBytes();
+        finished = true;
+        connection.write(last);
+        connection.exchangeFinished(this);
+    }
+
+    /** Answers with a status and a short plain-text page (no body for HEAD, 304 and 1xx/204). */
+    public void sendError(HttpResponseStatus s) {
+        sendErrorPage(newResponse(s));
+    }
+
+    /** Like {@link #sendError(HttpResponseStatus)}, with headers of the caller's (416's Content-Range). */
+    public void sendErrorPage(HttpResponse r) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> sendErrorPage(r));
+            return;
+        }
+        if (headSent) {
+            // Too late for a status: the client sees a cut-off response instead of a wrong one.
+            keepAlive = false;
+            if (!finished) {
+                finished = true;
+                connection.exchangeFinished(this);
+            }
+            return;
+        }
+        HttpResponseStatus s = r.status();
+        int c = s.code();
+        if (c == 400 || c == 408 || c == 413 || c == 414 || c == 417 || c == 431 || c >= 500) {
+            // The connection's state is in doubt (unread body, broken framing): nginx closes too.
+            keepAlive = false;
+        }
+        boolean noBody = isHead() || c == 304 || c == 204 || c < 200;
+        ByteBuf page = ErrorPages.page(s);
+        if (c != 304 && c != 204) {
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, page.readableBytes());
+        }
+        if (c == 405) {
+            r.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+        }
+        sendHead(r);
+        finish(noBody ? LastHttpContent.EMPTY_LAST_CONTENT : new io.netty.handler.codec.http.DefaultLastHttpContent(page));
+    }
+
+    /** Answers 301 with a Location header (directory without its slash). */
+    public void sendRedirect(String location) {
+        HttpResponse r = newResponse(HttpResponseStatus.MOVED_PERMANENTLY);
+        ByteBuf page = ErrorPages.page(HttpResponseStatus.MOVED_PERMANENTLY);
+        r.headers().set(HttpHeaderNames.LOCATION, location);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, page.readableBytes());
+        sendHead(r);
+        if (isHead()) {
+            finish();
+        } else {
+            finish(new io.netty.handler.codec.http.DefaultLastHttpContent(page));
+        }
+    }
+
+    /** Closes the connection now: for handlers that cannot finish a response they started. */
+    public void abort() {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(this::abort);
+            return;
+        }
+        keepAlive = false;
+        if (!finished) {
+            finished = true;
+            if (status == 0) {
+                status = 499;
+            }
+            connection.exchangeFinished(this);
+        }
+    }
+
+    /** The access log entry for this exchange. */
+    AccessLogEntry logEntry() {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        String addr = remote instanceof InetSocketAddress i ? i.getAddress().getHostAddress() : String.valueOf(remote);
+        String method = null;
+        String uri = null;
+        String protocol = null;
+        String referer = null;
+        String agent = null;
+        String host = null;
+        if (request != null) {
+            method = request.method().name();
+            uri = request.uri();
+            protocol = request.protocolVersion().text();
+            referer = request.headers().get(HttpHeaderNames.REFERER);
+            agent = request.headers().get(HttpHeaderNames.USER_AGENT);
+            host = request.headers().get(HttpHeaderNames.HOST);
+        }
+        return new AccessLogEntry(addr, System.currentTimeMillis(), method, uri, protocol, status, bodyBytes,
+                referer, agent, host, (System.nanoTime() - startNanos) / 1000);
+    }
+
+    private String describe() {
+        return request == null ? "(unparsed request)" : request.method() + " " + request.uri();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.gatehouse.proxy.statics;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An open regular file with the metadata it was opened with, shared by the open-file cache and
+ * every response sending it. Reference counted: the cache holds one reference while the entry is
+ * cached, each {@link CachedFileRegion} one while it is being sent; the descriptor is closed when
+ * the last goes, so evicting a file that is being downloaded does not cut the download.
+ */
+public final class CachedFile {
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long size;
+    private final long mtimeMillis;
+    private final Object fileKey;
+    private final AtomicInteger refs = new AtomicInteger(1);
+    volatile long checkedAtNanos;
+
+    CachedFile(Path path, FileChannel channel, long size, long mtimeMillis, Object fileKey, long checkedAtNanos) {
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+        this.mtimeMillis = mtimeMillis;
+        this.fileKey = fileKey;
+        this.checkedAtNanos = checkedAtNanos;
+    }
+
+    /** The path it was opened by. */
+    public Path path() {
+        return path;
+    }
+
+    /** The open channel; shared, so only positional reads and transfers may use it. */
+    FileChannel channel() {
+        return channel;
+    }
+
+    /** Size in bytes when opened. */
+    public long size() {
+        return size;
+    }
+
+    /** Last modification, epoch milliseconds. */
+    public long mtimeMillis() {
+        return mtimeMillis;
+    }
+
+    /** Last modification, epoch seconds: what ETag and Last-Modified carry. */
+    public long mtimeSeconds() {
+        return Math.floorDiv(mtimeMillis, 1000);
+    }
+
+    /** Whether the file on disk still is this one (same inode, size and mtime). */
+    boolean sameAs(Object key, long size, long mtimeMillis) {
+        return java.util.Objects.equals(fileKey, key) && this.size == size && this.mtimeMillis == mtimeMillis;
+    }
+
+    /** Takes a reference. */
+    CachedFile retain() {
+        int r;
+        do {
+            r = refs.get();
+            if (r <= 0) {
+                throw new IllegalStateException("retain of a closed file " + path);
+            }
+        } while (!refs.compareAndSet(r, r + 1));
+        return this;
+    }
+
+    /** Drops a reference, closing the descriptor with the last. */
+    public void release() {
+        if (refs.decrementAndGet() == 0) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing a read-only descriptor does not fail in a way anyone could act on
+            }
+        }
+    }
+
+    /** A zero-copy region of this file, holding its own reference. */
+    public CachedFileRegion region(long position, long count) {
+        return new CachedFileRegion(retain(), position, count);
+    }
+}

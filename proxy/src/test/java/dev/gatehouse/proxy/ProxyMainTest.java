@@ -1,0 +1,118 @@
+package dev.gatehouse.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gatehouse.proxy.support.RawClient;
+import dev.gatehouse.proxy.support.TestProxy;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code proxy} command as a real process: flags, config errors, HUP, USR1, TERM. */
+class ProxyMainTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void flagsBecomeLocationsAfterTheFileOnes() {
+        ProxyMain m = new ProxyMain(null);
+        new picocli.CommandLine(m).parseArgs("--listen", "127.0.0.1:9000", "--root", "/srv/www",
+                "--upstream", "unix:/run/app.sock", "--set", "max_headers=50");
+        Map<String, String> o = m.overrides(2);
+        assertEquals("127.0.0.1:9000", o.get("listen"));
+        assertEquals("unix:/run/app.sock", o.get("upstream.default.servers"));
+        assertEquals("/", o.get("location[2].path"));
+        assertEquals("/srv/www", o.get("location[2].root"));
+        assertEquals("default", o.get("location[2].upstream"));
+        assertEquals("true", o.get("location[2].try_files"));
+        assertEquals("50", o.get("max_headers"));
+    }
+
+    private Process launch(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), ProxyMain.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("proxy.out").toFile()).start();
+    }
+
+    private static void signal(Process p, String name) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-s", name, Long.toString(p.pid())).start().waitFor());
+    }
+
+    private static void awaitPort(int port) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("proxy did not listen on " + port);
+    }
+
+    @Test
+    void upstreamWithoutForwardingIsAConfigErrorAtStart() throws Exception {
+        Process p = launch("--listen", "127.0.0.1:" + TestProxy.freePort(), "--upstream", "unix:/run/none.sock");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(ProxyMain.EXIT_CONFIG, p.exitValue());
+        String out = Files.readString(dir.resolve("proxy.out"));
+        assertTrue(out.contains("no upstream forwarding registered"), out);
+    }
+
+    @Test
+    void hupReloadsUsr1ReopensTheLogAndTermStopsWithExitZero() throws Exception {
+        Path a = Files.createDirectories(dir.resolve("a"));
+        Path b = Files.createDirectories(dir.resolve("b"));
+        Files.writeString(a.resolve("f.txt"), "A");
+        Files.writeString(b.resolve("f.txt"), "B");
+        Path log = dir.resolve("access.log");
+        Path conf = dir.resolve("gatehouse-proxy.toml");
+        int port = TestProxy.freePort();
+        String common = "listen = [\"127.0.0.1:" + port + "\"]\naccess_log = \"" + log + "\"\n";
+        Files.writeString(conf, common + "[[location]]\npath = \"/\"\nroot = \"" + a + "\"\n");
+        Process p = launch("--config", conf.toString());
+        try {
+            awaitPort(port);
+            try (RawClient c = new RawClient(port)) {
+                assertEquals("A", c.send("GET /f.txt HTTP/1.1\r\n\r\n").read().text());
+                Files.writeString(conf, common + "[[location]]\npath = \"/\"\nroot = \"" + b + "\"\n");
+                signal(p, "HUP");
+                String text = "A";
+                for (int i = 0; i < 100 && text.equals("A"); i++) {
+                    Thread.sleep(50);
+                    text = c.send("GET /f.txt HTTP/1.1\r\n\r\n").read().text();
+                }
+                assertEquals("B", text, "the open connection sees the new routes");
+            }
+            Path rotated = dir.resolve("access.log.1");
+            for (int i = 0; i < 100 && !Files.exists(log); i++) {
+                Thread.sleep(50);
+            }
+            Files.move(log, rotated);
+            signal(p, "USR1");
+            Thread.sleep(300);
+            try (RawClient c = new RawClient(port)) {
+                c.send("GET /f.txt HTTP/1.1\r\n\r\n").read();
+            }
+            for (int i = 0; i < 100 && !Files.exists(log); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.exists(log), "a fresh access log after USR1");
+            signal(p, "TERM");
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
