@@ -1,0 +1,83 @@
+package dev.gatehouse.uwsgi;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * One captured nginx 1.22.1 packet ({@code pktNN.bin}) with what its {@code pktNN.json} says it
+ * holds. The directory comes from the {@code gatehouse.shared.dir} system property, set by the
+ * parent pom's surefire configuration.
+ */
+record NginxPacket(String name, byte[] bytes, int modifier1, int datasize, int modifier2, List<Var> vars,
+                   byte[] body) {
+
+    record Var(String key, String value) {
+    }
+
+    static Path directory() {
+        String shared = System.getProperty("gatehouse.shared.dir");
+        if (shared == null || shared.isBlank()) {
+            throw new IllegalStateException("system property gatehouse.shared.dir is not set: run the tests through"
+                    + " Maven (the parent pom sets it to <checkout>/../shared) or pass -Dgatehouse.shared.dir=...");
+        }
+        Path dir = Path.of(shared, "testdata", "nginx-1.22.1-uwsgi");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("nginx test packets not found at " + dir.toAbsolutePath()
+                    + " (gatehouse.shared.dir=" + shared + "); the shared directory must sit beside the checkout");
+        }
+        return dir;
+    }
+
+    static List<NginxPacket> all() {
+        Path dir = directory();
+        List<NginxPacket> packets = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path bin : files.filter(p -> p.getFileName().toString().matches("pkt\\d+\\.bin")).sorted().toList()) {
+                packets.add(load(bin));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir, e);
+        }
+        if (packets.size() != 14) {
+            throw new IllegalStateException("expected the 14 captured packets in " + dir + ", found " + packets.size());
+        }
+        return packets;
+    }
+
+    static NginxPacket named(String name) {
+        return all().stream().filter(p -> p.name.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no packet " + name + " in " + directory()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static NginxPacket load(Path bin) throws IOException {
+        String base = bin.getFileName().toString().replace(".bin", "");
+        Path json = bin.resolveSibling(base + ".json");
+        Map<String, Object> expected = (Map<String, Object>) MiniJson.parse(Files.readString(json, StandardCharsets.UTF_8));
+        List<Var> vars = new ArrayList<>();
+        for (Object pair : (List<Object>) expected.get("vars_latin1")) {
+            List<Object> kv = (List<Object>) pair;
+            vars.add(new Var((String) kv.get(0), (String) kv.get(1)));
+        }
+        byte[] body = Base64.getDecoder().decode((String) expected.get("body_base64"));
+        if (body.length != ((Long) expected.get("body_length")).intValue()) {
+            throw new IllegalStateException(json + ": body_length disagrees with body_base64");
+        }
+        return new NginxPacket(base, Files.readAllBytes(bin), ((Long) expected.get("modifier1")).intValue(),
+                ((Long) expected.get("datasize")).intValue(), ((Long) expected.get("modifier2")).intValue(),
+                List.copyOf(vars), body);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
