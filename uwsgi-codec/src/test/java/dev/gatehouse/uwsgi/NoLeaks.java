@@ -4,7 +4,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** JUnit Jupiter hook: after a test class, fail if Netty reported a leaked buffer. */
-final class NoLeaks implements AfterAllCallback {
+public final class NoLeaks implements AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) {

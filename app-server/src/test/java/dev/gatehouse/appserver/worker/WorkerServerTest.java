@@ -24,10 +24,16 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import dev.gatehouse.uwsgi.NoLeaks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One worker on a real unix socket, driven by a raw uwsgi client as nginx would. */
+/**
+ * One worker on a real unix socket, driven by a raw uwsgi client as nginx would. Netty's leak
+ * detector runs at PARANOID and any leaked buffer fails the class.
+ */
+@ExtendWith(NoLeaks.class)
 class WorkerServerTest {
 
     @TempDir
