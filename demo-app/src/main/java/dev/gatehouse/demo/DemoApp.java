@@ -31,6 +31,17 @@ public final class DemoApp implements Application {
     private static final byte[] HELLO = "Hello, World!".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final long PID = ProcessHandle.current().pid();
 
+    /**
+     * {@code /hello}, {@code /pid} and {@code /echo} compute their answer from the request alone:
+     * they may run on the worker's I/O thread. {@code /sleep} blocks, and the streamed bodies
+     * are sent from a virtual thread anyway.
+     */
+    @Override
+    public boolean isNonBlocking(Request request) {
+        String path = request.path();
+        return path.equals("/hello") || path.equals("/pid") || path.equals("/echo") || path.startsWith("/echo/");
+    }
+
     @Override
     public Response handle(Request request) throws Exception {
         String path = request.path();

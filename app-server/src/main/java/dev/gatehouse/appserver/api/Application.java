@@ -21,6 +21,25 @@ public interface Application {
     Response handle(Request request) throws Exception;
 
     /**
+     * Whether this request's {@link #handle} never blocks, so the worker may run it on its I/O
+     * thread instead of starting a virtual thread for it. That saves a thread hand-off each way,
+     * which on small requests is a good part of the server's CPU time per request.
+     *
+     * <p>Answer {@code true} only for requests whose handling does no blocking I/O, takes no
+     * contended locks and does not sleep: while it runs, the worker's other connections wait.
+     * The request's body has fully arrived by the time such a {@code handle} runs (bodies up to
+     * 64 KiB; larger ones always go to a virtual thread). This method itself runs on the I/O
+     * thread and must be cheap; it sees the request line and headers, not the body.
+     * Default: {@code false}, every request on its own virtual thread.
+     *
+     * @param request the request, body not yet read
+     * @return true to run {@code handle} on the I/O thread
+     */
+    default boolean isNonBlocking(Request request) {
+        return false;
+    }
+
+    /**
      * Called once in each worker before the first request, for per-worker set-up (pools,
      * caches). An exception here stops the worker, and the server reports the app as unloadable.
      *

@@ -31,12 +31,16 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(UwsgiConnectionHandler.class);
 
+    private static final RequestBody EMPTY_BODY = new RequestBody(0, FlowControl.NONE);
     private static final Response SERVER_ERROR = Response.text(500, "Internal Server Error\n");
     private static final Response OVERLOADED = Response.status(503)
             .header("Content-Type", "text/plain; charset=utf-8")
             .header("Retry-After", "1")
             .body("Service Unavailable\n")
             .build();
+
+    /** Bodies up to this size may be held whole in memory to run a non-blocking request inline. */
+    static final int INLINE_BODY_LIMIT = 64 * 1024;
 
     private final WorkerRuntime rt;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
@@ -61,6 +65,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         final boolean chunkedOk;
         final long startNanos = System.nanoTime();
         long statsId;
+        /** Runs on the event loop once the whole body is in (event-loop dispatch, or the app's hint). */
+        boolean inline;
         boolean bodyReceived;
         boolean dispatched;
         boolean responded;
@@ -134,9 +140,12 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private void begin(ChannelHandlerContext ctx, UwsgiRequest packet) {
         long length = packet.contentLength();
         boolean keepAlive = rt.options().keepAlive() && isOne(packet.vars(), GatehouseVars.KEEPALIVE);
-        FlowControl flow = rt.options().dispatch() == Dispatch.EVENT_LOOP ? FlowControl.NONE : bodyFlow(ctx.channel());
+        boolean inline = rt.options().dispatch() == Dispatch.EVENT_LOOP || rt.askNonBlocking() && length <= INLINE_BODY_LIMIT && nonBlocking(packet);
+        // An inline request waits for its whole body, so its body must not pause reading.
+        FlowControl flow = inline ? FlowControl.NONE : bodyFlow(ctx.channel());
         Exchange ex = new Exchange(packet, new RequestBody(length, flow), keepAlive,
                 isOne(packet.vars(), GatehouseVars.CHUNKED));
+        ex.inline = inline;
         current = ex;
         int max = rt.options().maxConcurrency();
         if (max > 0 && rt.stats().inFlight() >= max) {
@@ -146,10 +155,20 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             send(ctx, ex, OVERLOADED, false);
             return;
         }
-        if (rt.options().dispatch() == Dispatch.VIRTUAL_THREAD) {
+        if (!ex.inline) {
             dispatch(ctx, ex);
         }
-        // event-loop dispatch waits for the whole body: see process()
+        // an inline request waits for the whole body: see process()
+    }
+
+    private boolean nonBlocking(UwsgiRequest packet) {
+        try {
+            return rt.app().isNonBlocking(new VarsRequest(packet.vars(), EMPTY_BODY));
+        } catch (RuntimeException e) {
+            log.warn("worker {}: the application's isNonBlocking failed ({}); running the request on a virtual thread",
+                    rt.options().workerId(), e.toString());
+            return false;
+        }
     }
 
     private static boolean isOne(UwsgiVars vars, dev.gatehouse.uwsgi.VarKey key) {
@@ -185,10 +204,10 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(ChannelHandlerContext ctx, Exchange ex) {
         ex.dispatched = true;
         ex.statsId = rt.stats().enter(ex.requestLine);
-        if (rt.options().dispatch() == Dispatch.VIRTUAL_THREAD) {
-            rt.executor().execute(() -> run(ctx, ex));
-        } else {
+        if (ex.inline) {
             run(ctx, ex);
+        } else {
+            rt.executor().execute(() -> run(ctx, ex));
         }
     }
 

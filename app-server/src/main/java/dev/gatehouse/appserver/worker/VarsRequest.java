@@ -208,7 +208,7 @@ final class VarsRequest implements Request {
 
     @Override
     public long contentLength() {
-        return body.length();
+        return vars.contentLength();
     }
 
     @Override

@@ -161,15 +161,7 @@ public final class WorkerServer implements AutoCloseable {
      */
     public void shutdown(Duration grace) {
         stopAccepting();
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (runtime.stats().inFlight() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitInFlight(grace);
         int left = runtime.stats().inFlight();
         if (left > 0) {
             log.warn("worker {}: {} request(s) still running after graceful timeout {}; closing their connections",
@@ -178,9 +170,25 @@ public final class WorkerServer implements AutoCloseable {
         close();
     }
 
-    /** Closes everything at once and stops the application. */
+    private void awaitInFlight(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (runtime.stats().inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    /**
+     * Closes everything and stops the application. Requests whose response is being finished
+     * get a moment to complete, so their buffers are released on a live event loop.
+     */
     @Override
     public void close() {
+        awaitInFlight(Duration.ofMillis(500));
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         if (server != null) {
             server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
