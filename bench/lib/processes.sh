@@ -110,6 +110,19 @@ tree_pss() {
   echo "$total $children $count"
 }
 
+# tree_cpu_ticks PID: user + system CPU time of PID and its descendants, in clock ticks. CPU
+# per request is a figure that holds up on a shared, noisy machine where req/s does not.
+tree_cpu_ticks() {
+  local pid total=0 stat
+  while read -r pid; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    # Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    read -r -a f <<<"${stat##*) }"
+    total=$((total + f[11] + f[12]))
+  done < <(tree_pids "$1")
+  echo "$total"
+}
+
 # free_port: a loopback TCP port nothing listens on, not handed out before in this run.
 USED_PORTS=" "
 free_port() {

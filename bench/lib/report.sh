@@ -3,7 +3,7 @@
 # RESULTS (a file under WORK) holds one tab-separated line per measured run:
 #   1 id  2 round  3 req/s  4 p50 us  5 p99 us  6 status errors  7 connect  8 read  9 write
 #   10 timeout  11 ready ms  12 backend PSS KiB  13 backend PSS per worker KiB  14 workers
-#   15 front PSS KiB
+#   15 front PSS KiB  16 backend CPU us per request  17 front CPU us per request
 # with "-" where a stack has no backend.
 
 # column_values ID COLUMN: that column's numeric values over the stack's runs, one per line.
@@ -35,6 +35,7 @@ metric() {
     p99) median "$1" 5 ;;
     pss_total) median "$1" 12 ;;
     pss_worker) median "$1" 13 ;;
+    cpu) median "$1" 16 ;;
   esac
 }
 
@@ -58,20 +59,21 @@ socket_errors_cell() {
 print_table() {
   local id runs workers per_worker
   [ -s "$RESULTS" ] || return 0
-  echo "| stack | front | back | req/s | runs (req/s) | p50 ms | p99 ms | non-2xx/3xx | socket errors | ready s | backend PSS MiB | per worker MiB | front PSS MiB |"
-  echo "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| stack | front | back | req/s | runs (req/s) | p50 ms | p99 ms | non-2xx/3xx | socket errors | ready s | backend PSS MiB | per worker MiB | front PSS MiB | backend CPU µs/req | front CPU µs/req |"
+  echo "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for id in "${SELECTED[@]}"; do
     [ -n "$(column_values "$id" 3)" ] || continue
     runs=$(column_values "$id" 3 | awk '{ printf "%s%.0f", (NR > 1 ? " / " : ""), $1 }')
     workers=$(median "$id" 14)
     per_worker=$(fmt 1024 1 "$(median "$id" 13)")
     [ -n "$workers" ] && per_worker="$workers × $per_worker"
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
       "$id" "${STACK_FRONT[$id]}" "${STACK_BACK[$id]}" \
       "$(fmt 1 0 "$(median "$id" 3)")" "$runs" \
       "$(fmt 1000 2 "$(median "$id" 4)")" "$(fmt 1000 2 "$(median "$id" 5)")" \
       "$(sum "$id" 6)" "$(socket_errors_cell "$id")" "$(fmt 1000 1 "$(median "$id" 11)")" \
-      "$(fmt 1024 1 "$(median "$id" 12)")" "$per_worker" "$(fmt 1024 1 "$(median "$id" 15)")"
+      "$(fmt 1024 1 "$(median "$id" 12)")" "$per_worker" "$(fmt 1024 1 "$(median "$id" 15)")" \
+      "$(fmt 1 0 "$(median "$id" 16)")" "$(fmt 1 0 "$(median "$id" 17)")"
   done
 }
 

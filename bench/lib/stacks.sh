@@ -95,6 +95,7 @@ add_ratio "requests/s ngx-gh / ngx-uwsgi-jwsgi"                    rps         n
 add_ratio "requests/s ngx-gh-jwsgi / ngx-uwsgi-jwsgi"              rps         ngx-gh-jwsgi  ngx-uwsgi-jwsgi       ""
 add_ratio "requests/s ngx-gh-echo / ngx-uwsgi-jwsgi-echo"          rps         ngx-gh-echo   ngx-uwsgi-jwsgi-echo  ""
 add_ratio "p99 latency ngx-gh / ngx-uwsgi-jwsgi"                   p99         ngx-gh        ngx-uwsgi-jwsgi       ""
+add_ratio "backend CPU per request, Gatehouse (ngx-gh) / uWSGI JWSGI" cpu ngx-gh ngx-uwsgi-jwsgi ""
 add_ratio "PSS per worker, Gatehouse (ngx-gh) / uWSGI JWSGI"       pss_worker  ngx-gh        ngx-uwsgi-jwsgi       "<= 0.33"
 add_ratio "PSS total, Gatehouse (ngx-gh) / uWSGI JWSGI"            pss_total   ngx-gh        ngx-uwsgi-jwsgi       ""
 add_ratio "PSS per worker, Gatehouse JWSGI (ngx-gh-jwsgi) / uWSGI JWSGI" pss_worker ngx-gh-jwsgi ngx-uwsgi-jwsgi  "<= 0.33"
