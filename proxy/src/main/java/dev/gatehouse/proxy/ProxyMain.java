@@ -58,7 +58,7 @@ public final class ProxyMain implements Callable<Integer> {
 
     /** Runs the proxy and exits with its exit code. */
     public static void main(String[] args) {
-        System.exit(commandLine(null).execute(args));
+        System.exit(commandLine(dev.gatehouse.proxy.upstream.UwsgiForwarder.FACTORY).execute(args));
     }
 
     /**

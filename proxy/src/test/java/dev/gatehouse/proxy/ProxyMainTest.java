@@ -61,12 +61,19 @@ class ProxyMainTest {
     }
 
     @Test
-    void upstreamWithoutForwardingIsAConfigErrorAtStart() throws Exception {
-        Process p = launch("--listen", "127.0.0.1:" + TestProxy.freePort(), "--upstream", "unix:/run/none.sock");
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(ProxyMain.EXIT_CONFIG, p.exitValue());
-        String out = Files.readString(dir.resolve("proxy.out"));
-        assertTrue(out.contains("no upstream forwarding registered"), out);
+    void upstreamFlagForwardsAndAMissingServerIs502AtOnce() throws Exception {
+        int port = TestProxy.freePort();
+        Process p = launch("--listen", "127.0.0.1:" + port, "--upstream", "unix:" + dir.resolve("none.sock"));
+        try {
+            awaitPort(port);
+            try (RawClient c = new RawClient(port)) {
+                long t0 = System.nanoTime();
+                assertEquals(502, c.send("GET /app HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
+            }
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test

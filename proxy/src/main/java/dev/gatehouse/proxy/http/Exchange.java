@@ -41,7 +41,8 @@ public final class Exchange {
     private final RequestDispatcher connection;
     private final ChannelHandlerContext ctx;
     private final ParsedRequest request;
-    private final String path;
+    private String path;
+    private boolean internalMethodGet;
     private final Generation generation;
     private final long startNanos = System.nanoTime();
     private Route route;
@@ -50,6 +51,7 @@ public final class Exchange {
     private long bodyBytes;
     private boolean headSent;
     private boolean finished;
+    private Runnable onWritable;
 
     Exchange(RequestDispatcher connection, ChannelHandlerContext ctx, ParsedRequest request, String path,
             Generation generation, boolean keepAlive) {
@@ -110,6 +112,62 @@ public final class Exchange {
         return ctx.channel().isWritable();
     }
 
+    /**
+     * Runs {@code task} once, on the event loop, when the client connection becomes writable
+     * again (response backpressure: a handler stops reading its source while the client lags).
+     * Runs it at once when the connection is writable now.
+     */
+    public void whenWritable(Runnable task) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> whenWritable(task));
+            return;
+        }
+        if (isWritable() || !ctx.channel().isActive()) {
+            task.run();
+        } else {
+            onWritable = task;
+        }
+    }
+
+    void writabilityChanged() {
+        Runnable t = onWritable;
+        if (t != null && isWritable()) {
+            onWritable = null;
+            t.run();
+        }
+    }
+
+    /**
+     * Pauses or resumes reading the request body from the client (request body backpressure:
+     * a handler that cannot pass the body on as fast as it arrives). Call on the event loop.
+     */
+    public void readRequestBody(boolean read) {
+        connection.requestBodyReads(read);
+    }
+
+    /**
+     * Serves this request again from another path of the same server, as nginx's internal
+     * redirect for {@code X-Accel-Redirect}: the location is chosen anew (internal locations
+     * included) and must serve static files; the method becomes GET unless it is HEAD. Call on
+     * the event loop, before any response head was sent.
+     *
+     * @param uri the new target: a path, with an optional query
+     */
+    public void internalRedirect(String uri) {
+        connection.internalRedirect(this, uri);
+    }
+
+    void redirected(String newPath, Route newRoute) {
+        this.path = newPath;
+        this.route = newRoute;
+        this.internalMethodGet = true;
+    }
+
+    /** Whether an internal redirect made this a GET for the static file handler. */
+    public boolean internallyRedirected() {
+        return internalMethodGet;
+    }
+
     /** Whether the response head was sent. */
     public boolean headSent() {
         return headSent;
@@ -149,9 +207,12 @@ public final class Exchange {
         headSent = true;
         status = head.status().code();
         HttpHeaders h = head.headers();
-        h.set(HttpHeaderNames.DATE, HttpDate.now());
+        // An upstream's own Date and Server reach the client, as nginx's uwsgi module passes them.
+        if (!h.contains(HttpHeaderNames.DATE)) {
+            h.set(HttpHeaderNames.DATE, HttpDate.now());
+        }
         AsciiString server = connection.serverHeader();
-        if (server != null) {
+        if (server != null && !h.contains(HttpHeaderNames.SERVER)) {
             h.set(HttpHeaderNames.SERVER, server);
         }
         if (connection.context().draining()) {

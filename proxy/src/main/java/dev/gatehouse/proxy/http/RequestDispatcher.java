@@ -54,6 +54,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean drainingQueue;
     /** Input was left unread (a refused body, a broken request): closing needs a lingering close. */
     private boolean abandonedInput;
+    /** The upstream handler cannot take more request body now: reads stay paused. */
+    private boolean bodyReadsPaused;
 
     /** A dispatcher for one connection. */
     public RequestDispatcher(ProxyContext context, ClientTimeouts timeouts) {
@@ -225,6 +227,39 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
+    void requestBodyReads(boolean read) {
+        if (read == !bodyReadsPaused) {
+            return;
+        }
+        bodyReadsPaused = !read;
+        if (!read) {
+            ctx.channel().config().setAutoRead(false);
+        } else if (!closing && ctx.channel().isWritable() && queued.isEmpty()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    void internalRedirect(Exchange ex, String uri) {
+        int q = uri.indexOf('?');
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
+        String path;
+        try {
+            path = RequestPath.normalize(rawPath);
+        } catch (RequestPath.BadPathException e) {
+            log.warn("{}: upstream sent a bad X-Accel-Redirect '{}': {}", ctx.channel().remoteAddress(), uri, e.getMessage());
+            ex.sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR);
+            return;
+        }
+        Route route = context.generation().router().select(path);
+        if (route == null || route.location().staticDirectory().isEmpty()) {
+            // nginx answers 404 when the redirect target has nothing to serve.
+            ex.sendError(HttpResponseStatus.NOT_FOUND);
+            return;
+        }
+        ex.redirected(path, route);
+        context.statics().serve(ex, false);
+    }
+
     private void abortBody(String reason) {
         if (body != null) {
             RequestBodySink b = body;
@@ -279,6 +314,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         current = null;
         body = null;
+        if (bodyReadsPaused) {
+            bodyReadsPaused = false;
+            if (!closing && ctx.channel().isWritable()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
         if (closing) {
             return;
         }
@@ -298,7 +339,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         } finally {
             drainingQueue = false;
         }
-        if (queued.isEmpty() && !closing && ctx.channel().isWritable()) {
+        if (queued.isEmpty() && !closing && ctx.channel().isWritable() && !bodyReadsPaused) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -384,8 +425,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         // not take the responses.
         if (!ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(false);
-        } else if (queued.isEmpty() || closing) {
+        } else if ((queued.isEmpty() || closing) && !bodyReadsPaused) {
             ctx.channel().config().setAutoRead(true);
+        }
+        if (current != null && ctx.channel().isWritable()) {
+            current.writabilityChanged();
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -57,7 +57,7 @@ public final class StaticFiles implements AutoCloseable {
     public boolean serve(Exchange ex, boolean fallback) {
         ParsedRequest r = ex.request();
         LocationConfig loc = ex.route().location();
-        if (!r.method().equals(HttpMethod.GET) && !r.method().equals(HttpMethod.HEAD)) {
+        if (!r.method().equals(HttpMethod.GET) && !r.method().equals(HttpMethod.HEAD) && !ex.internallyRedirected()) {
             ex.sendError(HttpResponseStatus.METHOD_NOT_ALLOWED);
             return true;
         }

@@ -112,6 +112,15 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /** Up to n bytes; fewer only at end of stream. */
+    public byte[] readN(int n) {
+        try {
+            return in.readNBytes(n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Everything until the server closes. */
     public byte[] readAll() {
         try {

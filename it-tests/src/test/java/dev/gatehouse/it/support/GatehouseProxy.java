@@ -1,0 +1,170 @@
+package dev.gatehouse.it.support;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Gatehouse proxy ({@code dev.gatehouse.proxy.ProxyMain}) as a child JVM on a free loopback
+ * port, with a config file written from TOML text (and optional command-line flags), in a
+ * private temp directory.
+ *
+ * <pre>{@code
+ * try (GatehouseProxy proxy = GatehouseProxy.builder()
+ *         .toml("[upstream.app]\nservers = [\"unix:/tmp/app.sock\"]\n...")
+ *         .jvmArgs("-Xmx64m")
+ *         .start()) {
+ *     RawHttpClient.get(proxy.port(), "/hello");
+ * }
+ * }</pre>
+ */
+public final class GatehouseProxy implements AutoCloseable {
+
+    /** The proxy's main class. */
+    public static final String MAIN_CLASS = "dev.gatehouse.proxy.ProxyMain";
+
+    private final ScratchDir dir;
+    private final ManagedProcess process;
+    private final int port;
+
+    private GatehouseProxy(ScratchDir dir, ManagedProcess process, int port) {
+        this.dir = dir;
+        this.process = process;
+        this.port = port;
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the HTTP port on 127.0.0.1 */
+    public int port() {
+        return port;
+    }
+
+    /** @return the JVM's pid */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** @return the temp directory holding the config and the log */
+    public Path dir() {
+        return dir.path();
+    }
+
+    /** @return the log so far (access log on stdout included) */
+    public String log() {
+        return process.log();
+    }
+
+    /** @return the log tail, for failure messages */
+    public String diagnostics() {
+        return "Gatehouse proxy on 127.0.0.1:" + port + "\n" + process.diagnostics();
+    }
+
+    @Override
+    public void close() {
+        try {
+            process.close();
+        } finally {
+            dir.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GatehouseProxy(127.0.0.1:" + port + ", pid " + process.pid() + ")";
+    }
+
+    /** Collects the config and JVM options, then starts the proxy. */
+    public static final class Builder {
+        private String toml = "";
+        private final List<String> args = new ArrayList<>();
+        private final List<String> jvmArgs = new ArrayList<>();
+        private Duration startTimeout = Duration.ofSeconds(60);
+
+        private Builder() {}
+
+        /**
+         * @param text the config file's content; the fixture sets {@code listen} with a flag
+         * @return this
+         */
+        public Builder toml(String text) {
+            this.toml = text;
+            return this;
+        }
+
+        /**
+         * @param options extra command-line flags, e.g. {@code "--upstream", "unix:/x.sock"}
+         * @return this
+         */
+        public Builder args(String... options) {
+            args.addAll(List.of(options));
+            return this;
+        }
+
+        /**
+         * @param options JVM options, e.g. {@code -Xmx64m}
+         * @return this
+         */
+        public Builder jvmArgs(String... options) {
+            jvmArgs.addAll(List.of(options));
+            return this;
+        }
+
+        /**
+         * @param timeout how long the port may take to accept (default 60 s)
+         * @return this
+         */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Starts the JVM and waits until the port accepts.
+         *
+         * @return the running proxy
+         * @throws IllegalStateException with the log tail if the JVM exits or times out
+         */
+        public GatehouseProxy start() {
+            ScratchDir dir = ScratchDir.create("proxy");
+            ManagedProcess process = null;
+            try {
+                int port = FreePort.pick();
+                Path config = dir.resolve("gatehouse-proxy.toml");
+                Files.writeString(config, toml, StandardCharsets.UTF_8);
+                List<String> command = new ArrayList<>();
+                command.add(ProcessHandle.current().info().command()
+                        .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+                command.add("--enable-native-access=ALL-UNNAMED");
+                command.addAll(jvmArgs);
+                command.add("-cp");
+                command.add(GatehouseAppServer.Builder.serverClasspath());
+                command.add(MAIN_CLASS);
+                command.addAll(List.of("--config", config.toString(), "--listen", "127.0.0.1:" + port));
+                command.addAll(args);
+                process = ManagedProcess.start("Gatehouse proxy 127.0.0.1:" + port, command, dir.path(),
+                        dir.resolve("proxy.log"), List.of(), Map.of(),
+                        new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));
+                process.awaitConnectable(new InetSocketAddress("127.0.0.1", port), startTimeout);
+                return new GatehouseProxy(dir, process, port);
+            } catch (java.io.IOException e) {
+                dir.close();
+                throw new java.io.UncheckedIOException(e);
+            } catch (RuntimeException e) {
+                if (process != null) {
+                    process.close();
+                }
+                dir.close();
+                throw e;
+            }
+        }
+    }
+}
