@@ -14,6 +14,17 @@ start_appserver() {
   BACKEND_PID=$SPAWNED_PID
 }
 
+# start_proxy DIR PORT ARGS...: the Gatehouse proxy on 127.0.0.1:PORT; ARGS say what it serves
+# (--upstream unix:..., --root DIR). The front of a stack, like nginx: it sets FRONT_PID.
+start_proxy() {
+  local dir=$1 port=$2
+  shift 2
+  spawn "$dir/proxy.log" "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx256m \
+    -cp "$PROXY_CLASSPATH" dev.gatehouse.proxy.ProxyMain --listen "127.0.0.1:$port" \
+    --set access_log=off "$@"
+  FRONT_PID=$SPAWNED_PID
+}
+
 # start_uwsgi DIR ARGS...: a real uWSGI master and its workers; ARGS choose plugins, app and
 # process/thread counts. --die-on-term: uWSGI 2.0 takes TERM as a brutal reload otherwise.
 # --disable-logging: uWSGI logs every request by default, nginx (access_log off) and the

@@ -7,10 +7,8 @@
 # BACKEND_PID, and returns at once. The runner then polls until the stack answers the load's
 # request with 200, checks the answer, warms it up, loads it, measures memory and stops it.
 #
-# Only stacks whose servers exist are registered. The Gatehouse proxy rows of issue 7 (gh-gh,
-# gh-gh-ka, static-1k-gh, static-1m-gh) join when the proxy has a launcher: a start_proxy
-# helper in servers.sh, one start function and one add_stack line each here, and their ratios
-# (gh-gh-ka / ngx-uwsgi-jwsgi, static Gatehouse / nginx) in the add_ratio list at the end.
+# The proxy stacks run the same app-server; gh-gh turns the upstream keep-alive off, so each
+# request opens a uwsgi connection as nginx does, and gh-gh-ka keeps the default (on).
 
 STACK_IDS=()
 declare -A STACK_START STACK_PATH STACK_LOAD STACK_EXPECT STACK_FRONT STACK_BACK
@@ -75,22 +73,47 @@ EOF
   start_nginx "$1" "$2" "$(nginx_uwsgi_pass "$1" 0)"
 }
 
+start_gh_gh() {
+  start_appserver "$1" --app dev.gatehouse.demo.DemoApp
+  start_proxy "$1" "$2" --upstream "unix:$1/backend.sock" --set upstream.default.keepalive=0
+}
+
+start_gh_gh_ka() {
+  start_appserver "$1" --app dev.gatehouse.demo.DemoApp
+  start_proxy "$1" "$2" --upstream "unix:$1/backend.sock"
+}
+
+start_static_gh() {
+  BACKEND_PID=""
+  start_proxy "$1" "$2" --root "$STATIC_ROOT"
+}
+
 start_static_nginx() {
   BACKEND_PID=""
   start_nginx "$1" "$2" "root $STATIC_ROOT; sendfile on;"
 }
 
 #         id                    start function         path      load     expect       front                     back
+add_stack gh-gh                 start_gh_gh            /hello    get      "$HELLO"     "Gatehouse proxy"         "Gatehouse app-server, DemoApp"
+add_stack gh-gh-ka              start_gh_gh_ka         /hello    get      "$HELLO"     "Gatehouse proxy, upstream keep-alive" "Gatehouse app-server, DemoApp"
 add_stack ngx-gh                start_ngx_gh           /hello    get      "$HELLO"     "nginx uwsgi_pass"        "Gatehouse app-server, DemoApp"
 add_stack ngx-gh-jwsgi          start_ngx_gh_jwsgi     /hello    get      "$HELLO"     "nginx uwsgi_modifier1 8" "Gatehouse app-server, JWSGI JwsgiHello"
 add_stack ngx-uwsgi-jwsgi       start_ngx_uwsgi_jwsgi  /hello    get      "$HELLO"     "nginx uwsgi_modifier1 8" "uWSGI jvm,jwsgi ×8 threads, JwsgiHello"
 add_stack ngx-uwsgi-py          start_ngx_uwsgi_py     /hello    get      "$HELLO"     "nginx uwsgi_pass"        "uWSGI python3, WSGI hello"
 add_stack ngx-gh-echo           start_ngx_gh           /echo     post-4k  "$ECHOED_4K" "nginx uwsgi_pass"        "Gatehouse app-server, DemoApp /echo"
 add_stack ngx-uwsgi-jwsgi-echo  start_ngx_uwsgi_jwsgi  /echo     post-4k  "$ECHOED_4K" "nginx uwsgi_modifier1 8" "uWSGI jvm,jwsgi ×8 threads, JwsgiHello /echo"
+add_stack gh-gh-echo            start_gh_gh_ka         /echo     post-4k  "$ECHOED_4K" "Gatehouse proxy, upstream keep-alive" "Gatehouse app-server, DemoApp /echo"
+add_stack static-1k-gh          start_static_gh        /1k.bin   get      bytes:1024   "Gatehouse proxy static"  "none"
 add_stack static-1k-nginx       start_static_nginx     /1k.bin   get      bytes:1024   "nginx static, sendfile"  "none"
 add_stack static-1m-nginx       start_static_nginx     /1m.bin   get      bytes:1048576 "nginx static, sendfile" "none"
+add_stack static-1m-gh          start_static_gh        /1m.bin   get      bytes:1048576 "Gatehouse proxy static" "none"
 
 #         label                                                    metric      numerator     denominator           target
+add_ratio "requests/s gh-gh-ka / ngx-uwsgi-jwsgi"                  rps         gh-gh-ka      ngx-uwsgi-jwsgi       ">= 1.5"
+add_ratio "requests/s gh-gh / ngx-uwsgi-jwsgi"                     rps         gh-gh         ngx-uwsgi-jwsgi       ""
+add_ratio "p99 latency gh-gh / ngx-uwsgi-jwsgi"                    p99         gh-gh         ngx-uwsgi-jwsgi       "<= 1.0"
+add_ratio "requests/s static-1k Gatehouse / nginx"                 rps         static-1k-gh  static-1k-nginx       ">= 1.0"
+add_ratio "requests/s static-1m Gatehouse / nginx"                 rps         static-1m-gh  static-1m-nginx       ">= 1.0"
 add_ratio "requests/s ngx-gh / ngx-uwsgi-jwsgi"                    rps         ngx-gh        ngx-uwsgi-jwsgi       ">= 1.2"
 add_ratio "requests/s ngx-gh-jwsgi / ngx-uwsgi-jwsgi"              rps         ngx-gh-jwsgi  ngx-uwsgi-jwsgi       ""
 add_ratio "requests/s ngx-gh-echo / ngx-uwsgi-jwsgi-echo"          rps         ngx-gh-echo   ngx-uwsgi-jwsgi-echo  ""
