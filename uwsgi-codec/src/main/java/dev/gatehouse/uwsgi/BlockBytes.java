@@ -49,6 +49,9 @@ abstract sealed class BlockBytes permits BlockBytes.OnArray, BlockBytes.OnNio {
     static final class OnArray extends BlockBytes {
         private static final VarHandle LONG_BE =
                 MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+        /** One 2-byte load rather than two byte loads: each length read is a link of the parse's chain. */
+        private static final VarHandle SHORT_LE =
+                MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
         private final byte[] array;
         private final int offset;
@@ -65,8 +68,7 @@ abstract sealed class BlockBytes permits BlockBytes.OnArray, BlockBytes.OnNio {
 
         @Override
         int u16le(int i) {
-            int at = offset + i;
-            return (array[at] & 0xFF) | (array[at + 1] & 0xFF) << 8;
+            return (short) SHORT_LE.get(array, offset + i) & 0xFFFF;
         }
 
         @Override

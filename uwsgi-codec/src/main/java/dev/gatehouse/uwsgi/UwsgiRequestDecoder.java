@@ -17,7 +17,7 @@ import java.util.Objects;
  * {@code BODY} (exactly {@code CONTENT_LENGTH} bytes, emitted as they arrive, at most
  * {@link UwsgiDecoderConfig#maxChunkSize()} per chunk) → {@code HEADER}. Body chunks are retained
  * slices of the read buffers, never copied. The vars block is a retained slice too, except that by
- * default one read into direct memory is copied once into a heap buffer (see
+ * default a block that arrived in direct memory is copied once into a heap buffer (see
  * {@link UwsgiDecoderConfig#copyVarsToHeap()} for why); {@link UwsgiVars} itself never copies.
  *
  * <p><b>Errors.</b> A refused modifier pair or a {@code datasize} over

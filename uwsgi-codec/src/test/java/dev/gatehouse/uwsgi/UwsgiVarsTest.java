@@ -323,6 +323,15 @@ class UwsgiVarsTest {
         assertEquals(18, contentLengthFails("CONTENT_LENGTH", "9223372036854775808").offset());
     }
 
+    @ParameterizedTest
+    @EnumSource(Memory.class)
+    void keyThatOnlyLooksLikeContentLengthIsNotIt(Memory memory) {
+        // Same length, first and last byte as CONTENT_LENGTH: the fingerprint matches, the bytes do not.
+        withVars(memory, block("CXNTENT_LENGTH", "abc"), vars -> assertEquals(0, vars.contentLength()));
+        withVars(memory, block("CXNTENT_LENGTH", "abc", "CONTENT_LENGTH", "5", "CONTENT_LENGXH", "x"),
+                vars -> assertEquals(5, vars.contentLength()));
+    }
+
     @Test
     void contentLengthRefusesConflictingRepeats() {
         UwsgiProtocolException e = contentLengthFails("CONTENT_LENGTH", "5", "CONTENT_LENGTH", "6");
