@@ -20,9 +20,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The class-data-sharing archive every worker maps: the JVM's answer to a prefork server's
  * preloaded, copy-on-write application. The master makes it once per class path with a short
- * training run of one worker (loading the app and serving a few requests to itself), then
- * every worker starts with {@code -XX:SharedArchiveFile}: class metadata is read from one
- * page-cache-shared file instead of being parsed and laid out again in each JVM.
+ * training run of one worker (loading the app and serving requests to itself), then every
+ * worker starts with it: class metadata is read from one page-cache-shared file instead of
+ * being parsed and laid out again in each JVM. On JDK 25+ it is an AOT cache ({@code
+ * -XX:AOTCacheOutput}/{@code -XX:AOTCache}), which also holds linked classes and the training
+ * run's method profiles, so a new worker reaches compiled speed sooner; on JDK 21-24 a dynamic
+ * CDS archive ({@code -XX:ArchiveClassesAtExit}/{@code -XX:SharedArchiveFile}).
  *
  * <p>The archive's name is a hash of the JDK, the class path (each jar's size and mtime) and
  * the JVM options, so a changed jar or JDK gets a fresh archive and a stale one is never used.
@@ -56,7 +59,7 @@ final class ClassDataArchive {
         Path archive;
         try {
             Files.createDirectories(dir);
-            archive = dir.resolve(key(config, entries) + ".jsa");
+            archive = dir.resolve(key(config, entries) + (WorkerLauncher.AOT_CACHE ? ".aot" : ".jsa"));
         } catch (IOException e) {
             log.warn("cds: off, cannot use {}: {}", dir, e.getMessage());
             return Optional.empty();

@@ -18,6 +18,9 @@ final class WorkerLauncher {
         this.classPath = System.getProperty("java.class.path");
     }
 
+    /** JDK 25+ makes AOT caches in one step at exit (JEP 514), with method profiles (JEP 515). */
+    static final boolean AOT_CACHE = Runtime.version().feature() >= 25;
+
     /** The archive workers map, once {@link ClassDataArchive} made one. */
     private Path archive;
 
@@ -33,7 +36,7 @@ final class WorkerLauncher {
     /** A worker that loads the app, serves a few requests to itself and exits, dumping its classes. */
     Process startTraining(AppServerConfig config, Path archiveOut) throws IOException {
         List<String> cmd = base(config);
-        cmd.add(cmd.indexOf("-cp"), "-XX:ArchiveClassesAtExit=" + archiveOut);
+        cmd.add(cmd.indexOf("-cp"), (AOT_CACHE ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + archiveOut);
         cmd.add("--train");
         appArgs(config, cmd);
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -72,7 +75,7 @@ final class WorkerLauncher {
         int cp = cmd.indexOf("-cp");
         cmd.add(cp, "-Dgatehouse.worker=" + workerId);
         if (archive != null) {
-            cmd.add(cp, "-XX:SharedArchiveFile=" + archive);
+            cmd.add(cp, (AOT_CACHE ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive);
             // The JDK's base archive was dumped without --enable-native-access, so every start
             // logs a harmless "optimized module handling" mismatch as an error. Silenced; the
             // master checks instead that each worker really mapped the archive.

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The master's training run for the class-data archive: a worker serves requests to itself
  * so that the classes of the request path (codec, worker, app) are loaded, then exits and the
- * JVM writes them to the archive ({@code -XX:ArchiveClassesAtExit}).
+ * JVM writes them to the archive ({@code -XX:ArchiveClassesAtExit}, or on JDK 25+ an AOT
+ * cache that also keeps the method profiles of these requests).
  */
 final class TrainingRun {
 
@@ -38,7 +39,8 @@ final class TrainingRun {
         Path socket = dir.resolve("train.sock");
         WorkerServer server = WorkerServer.bind(WorkerOptions.defaults(), app, new DomainSocketAddress(socket.toString()), 16);
         try {
-            for (int round = 0; round < 25; round++) {
+            // Enough rounds that the request path's methods gather profiles worth keeping.
+            for (int round = 0; round < 50; round++) {
                 for (String path : PATHS) {
                     exchange(socket, packet(round % 2 == 0 ? "GET" : "POST", path, round % 2 == 0 ? 0 : 64));
                 }
