@@ -125,10 +125,15 @@ tree_cpu_ticks() {
 
 # free_port: a loopback TCP port nothing listens on, not handed out before in this run.
 USED_PORTS=" "
+# Ports come from below the kernel's ephemeral range: a port picked inside it can be taken as
+# the local port of some outgoing connection (wrk's, a test's) before the server binds it.
+EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
-  local port
+  local port low=10000 span
+  span=$((EPHEMERAL_LOW - low))
+  ((span > 1000)) || { low=1024; span=$((EPHEMERAL_LOW - low)); }
   while :; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((low + (RANDOM * 32768 + RANDOM) % span))
     case "$USED_PORTS" in *" $port "*) continue ;; esac
     if [ -z "$(ss -Hltn "sport = :$port" 2>/dev/null)" ] && ! (: <"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       USED_PORTS+="$port "
