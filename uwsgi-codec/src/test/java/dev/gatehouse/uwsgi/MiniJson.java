@@ -6,10 +6,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Just enough JSON for the test vectors' .json files (objects, arrays, strings with escapes,
- * integers, true/false/null), so the tests need no JSON library.
+ * The tests' one JSON reader (RFC 8259), so that no module needs a JSON library on its test class
+ * path: the codec's test vectors, the demo app's replies, the nginx captures, the gunicorn corpus
+ * and the proxy's JSON access log. Shared through this module's test-jar.
+ *
+ * <p>Values come back as plain Java values: an object as a {@link Map} with its members in document
+ * order, an array as a {@link List}, a string as a {@link String}, a number as a {@link Long} when
+ * it is an integer and a {@link Double} otherwise, {@code true}/{@code false} as a {@link Boolean},
+ * and {@code null} as null. Malformed input (including a duplicate member name, a raw control
+ * character in a string and trailing text) is an {@link IllegalArgumentException} naming the
+ * offset.
  */
-final class MiniJson {
+public final class MiniJson {
 
     private final String text;
     private int pos;
@@ -18,7 +26,12 @@ final class MiniJson {
         this.text = text;
     }
 
-    static Object parse(String text) {
+    /**
+     * @param text one JSON value, optionally surrounded by whitespace
+     * @return the value, as described in the class comment
+     * @throws IllegalArgumentException naming the offset on malformed input
+     */
+    public static Object parse(String text) {
         MiniJson parser = new MiniJson(text);
         Object value = parser.value();
         parser.skipWhitespace();
@@ -28,124 +41,212 @@ final class MiniJson {
         return value;
     }
 
+    /**
+     * @param text a JSON object
+     * @return its members in document order
+     * @throws IllegalArgumentException on malformed input or another kind of value
+     */
+    public static Map<String, Object> parseObject(String text) {
+        return asObject(parse(text));
+    }
+
+    /**
+     * @param value a value {@link #parse} returned for a JSON object
+     * @return it as a map of its members
+     * @throws IllegalArgumentException if it is not an object
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> asObject(Object value) {
+        if (!(value instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException("not a JSON object: " + preview(String.valueOf(value)));
+        }
+        return (Map<String, Object>) value;
+    }
+
+    /**
+     * @param value a value {@link #parse} returned for a JSON array
+     * @return it as a list of its items
+     * @throws IllegalArgumentException if it is not an array
+     */
+    @SuppressWarnings("unchecked")
+    public static List<Object> asArray(Object value) {
+        if (!(value instanceof List<?>)) {
+            throw new IllegalArgumentException("not a JSON array: " + preview(String.valueOf(value)));
+        }
+        return (List<Object>) value;
+    }
+
     private Object value() {
         skipWhitespace();
-        char c = peek();
-        switch (c) {
-            case '{':
-                return object();
-            case '[':
-                return array();
-            case '"':
-                return string();
-            case 't':
-                expect("true");
-                return Boolean.TRUE;
-            case 'f':
-                expect("false");
-                return Boolean.FALSE;
-            case 'n':
-                expect("null");
-                return null;
-            default:
-                return number();
-        }
+        return switch (peek()) {
+            case '{' -> object();
+            case '[' -> array();
+            case '"' -> string();
+            case 't' -> literal("true", Boolean.TRUE);
+            case 'f' -> literal("false", Boolean.FALSE);
+            case 'n' -> literal("null", null);
+            default -> number();
+        };
     }
 
     private Map<String, Object> object() {
-        Map<String, Object> map = new LinkedHashMap<>();
+        Map<String, Object> members = new LinkedHashMap<>();
         pos++;
         skipWhitespace();
         if (peek() == '}') {
             pos++;
-            return map;
+            return members;
         }
-        for (;;) {
+        while (true) {
             skipWhitespace();
-            String key = string();
-            skipWhitespace();
-            expect(":");
-            map.put(key, value());
-            skipWhitespace();
-            char c = text.charAt(pos++);
-            if (c == '}') {
-                return map;
+            if (peek() != '"') {
+                throw error("expected a member name");
             }
-            if (c != ',') {
-                throw error("expected , or }");
+            int at = pos;
+            String name = string();
+            skipWhitespace();
+            expect(':');
+            Object value = value();
+            if (members.containsKey(name)) {
+                pos = at;
+                throw error("duplicate member \"" + name + "\"");
+            }
+            members.put(name, value);
+            skipWhitespace();
+            if (peek() == ',') {
+                pos++;
+            } else {
+                expect('}');
+                return members;
             }
         }
     }
 
     private List<Object> array() {
-        List<Object> list = new ArrayList<>();
+        List<Object> items = new ArrayList<>();
         pos++;
         skipWhitespace();
         if (peek() == ']') {
             pos++;
-            return list;
+            return items;
         }
-        for (;;) {
-            list.add(value());
+        while (true) {
+            items.add(value());
             skipWhitespace();
-            char c = text.charAt(pos++);
-            if (c == ']') {
-                return list;
-            }
-            if (c != ',') {
-                throw error("expected , or ]");
+            if (peek() == ',') {
+                pos++;
+            } else {
+                expect(']');
+                return items;
             }
         }
     }
 
     private String string() {
-        expect("\"");
-        StringBuilder sb = new StringBuilder();
-        for (;;) {
+        expect('"');
+        StringBuilder out = new StringBuilder();
+        while (true) {
+            if (pos >= text.length()) {
+                throw error("unterminated string");
+            }
             char c = text.charAt(pos++);
             if (c == '"') {
-                return sb.toString();
+                return out.toString();
+            }
+            if (c < 0x20) {
+                pos--;
+                throw error("unescaped control character");
             }
             if (c != '\\') {
-                sb.append(c);
+                out.append(c);
                 continue;
             }
-            char e = text.charAt(pos++);
+            char e = peek();
+            pos++;
             switch (e) {
-                case '"', '\\', '/' -> sb.append(e);
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                case 't' -> sb.append('\t');
-                case 'u' -> {
-                    sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                    pos += 4;
-                }
+                case '"', '\\', '/' -> out.append(e);
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                // A surrogate pair is two escapes, each appended as its UTF-16 unit.
+                case 'u' -> out.append(hex4());
                 default -> throw error("bad escape \\" + e);
             }
         }
     }
 
-    private Long number() {
-        int start = pos;
-        if (peek() == '-') {
-            pos++;
+    private char hex4() {
+        if (pos + 4 > text.length()) {
+            throw error("short \\u escape");
         }
-        while (pos < text.length() && Character.isDigit(text.charAt(pos))) {
-            pos++;
+        int code = 0;
+        for (int i = 0; i < 4; i++) {
+            int digit = Character.digit(text.charAt(pos + i), 16);
+            if (digit < 0) {
+                throw error("bad \\u escape");
+            }
+            code = code * 16 + digit;
         }
-        if (start == pos) {
-            throw error("unexpected character");
-        }
-        return Long.parseLong(text.substring(start, pos));
+        pos += 4;
+        return (char) code;
     }
 
-    private void expect(String literal) {
-        if (!text.startsWith(literal, pos)) {
-            throw error("expected " + literal);
+    /** RFC 8259: {@code -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?}. */
+    private Object number() {
+        int start = pos;
+        skip('-');
+        if (!skip('0') && digits() == 0) {
+            throw error("unexpected character '" + text.charAt(start) + "'");
         }
-        pos += literal.length();
+        boolean integer = true;
+        if (skip('.')) {
+            integer = false;
+            if (digits() == 0) {
+                throw error("expected a digit after the decimal point");
+            }
+        }
+        if (skip('e') || skip('E')) {
+            integer = false;
+            if (!skip('+')) {
+                skip('-');
+            }
+            if (digits() == 0) {
+                throw error("expected a digit in the exponent");
+            }
+        }
+        String token = text.substring(start, pos);
+        try {
+            return integer ? (Object) Long.parseLong(token) : (Object) Double.parseDouble(token);
+        } catch (NumberFormatException e) {
+            pos = start;
+            throw error("number out of range " + token);
+        }
+    }
+
+    private boolean skip(char c) {
+        if (pos < text.length() && text.charAt(pos) == c) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    private int digits() {
+        int start = pos;
+        while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') {
+            pos++;
+        }
+        return pos - start;
+    }
+
+    private Object literal(String word, Object value) {
+        if (!text.startsWith(word, pos)) {
+            throw error("expected " + word);
+        }
+        pos += word.length();
+        return value;
     }
 
     private char peek() {
@@ -155,13 +256,24 @@ final class MiniJson {
         return text.charAt(pos);
     }
 
+    private void expect(char c) {
+        if (peek() != c) {
+            throw error("expected '" + c + "'");
+        }
+        pos++;
+    }
+
     private void skipWhitespace() {
-        while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
+        while (pos < text.length() && " \t\r\n".indexOf(text.charAt(pos)) >= 0) {
             pos++;
         }
     }
 
     private IllegalArgumentException error(String what) {
-        return new IllegalArgumentException("JSON: " + what + " at character " + pos);
+        return new IllegalArgumentException("bad JSON at offset " + pos + ": " + what + " in " + preview(text));
+    }
+
+    private static String preview(String text) {
+        return text.length() <= 300 ? text : text.substring(0, 300) + "...";
     }
 }

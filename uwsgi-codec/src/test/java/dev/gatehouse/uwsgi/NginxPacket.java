@@ -61,7 +61,7 @@ record NginxPacket(String name, byte[] bytes, int modifier1, int datasize, int m
     private static NginxPacket load(Path bin) throws IOException {
         String base = bin.getFileName().toString().replace(".bin", "");
         Path json = bin.resolveSibling(base + ".json");
-        Map<String, Object> expected = (Map<String, Object>) MiniJson.parse(Files.readString(json, StandardCharsets.UTF_8));
+        Map<String, Object> expected = MiniJson.parseObject(Files.readString(json, StandardCharsets.UTF_8));
         List<Var> vars = new ArrayList<>();
         for (Object pair : (List<Object>) expected.get("vars_latin1")) {
             List<Object> kv = (List<Object>) pair;

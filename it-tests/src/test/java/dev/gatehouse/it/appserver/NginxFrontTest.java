@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.gatehouse.demo.DemoBytes;
-import dev.gatehouse.it.appserver.CapturedPacket.Var;
+import dev.gatehouse.it.support.CapturedPacket;
+import dev.gatehouse.it.support.CapturedPacket.Var;
 import dev.gatehouse.it.support.GatehouseAppServer;
 import dev.gatehouse.it.support.Nginx;
 import dev.gatehouse.it.support.RawHttpResponse;
+import dev.gatehouse.it.support.RequestShape;
 import dev.gatehouse.it.support.ResourceStack;
 import dev.gatehouse.it.support.UwsgiPacketClient;
+import dev.gatehouse.uwsgi.MiniJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
@@ -120,13 +123,13 @@ class NginxFrontTest {
 
     // ---- 1. the captured request shapes --------------------------------------------------
 
-    static List<ReplayedRequest> capturedNonHeadRequests() {
-        return ReplayedRequest.all().stream().filter(r -> !r.isHead()).toList();
+    static List<RequestShape> capturedNonHeadRequests() {
+        return RequestShape.asCaptured().stream().filter(r -> !r.isHead()).toList();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("capturedNonHeadRequests")
-    void capturedRequestReachesTheAppWithTheVarsNginxSent(ReplayedRequest request) throws IOException {
+    void capturedRequestReachesTheAppWithTheVarsNginxSent(RequestShape request) throws IOException {
         RawHttpResponse response;
         int clientPort;
         try (HttpConnection connection = HttpConnection.open(nginx.port(), READ_TIMEOUT)) {
@@ -135,7 +138,7 @@ class NginxFrontTest {
             response = connection.read(false);
         }
         assertEquals(200, response.status(), () -> request + ": " + response + "\n" + diagnostics());
-        Map<String, Object> echo = JsonReader.parseObject(response.bodyText());
+        Map<String, Object> echo = MiniJson.parseObject(response.bodyText());
 
         CapturedPacket capture = request.capture();
         List<Var> expected = expectedVars(capture, clientPort);
@@ -154,7 +157,7 @@ class NginxFrontTest {
 
     @Test
     void capturedHeadGetsTheEchoHeadersAndNoBody() throws IOException {
-        ReplayedRequest head = ReplayedRequest.all().stream().filter(ReplayedRequest::isHead).findFirst().orElseThrow();
+        RequestShape head = RequestShape.asCaptured().stream().filter(RequestShape::isHead).findFirst().orElseThrow();
         RawHttpResponse response;
         RawHttpResponse next;
         int clientPort;
@@ -187,8 +190,8 @@ class NginxFrontTest {
     void echoOfABodylessRequestIsExactlyTheJsonTheHeadCheckExpects() throws IOException {
         // Guards capturedHeadGetsTheEchoHeadersAndNoBody: its expected length comes from
         // echoJson, which must reproduce the demo app's JSON byte for byte.
-        ReplayedRequest pkt09 = ReplayedRequest.all().stream()
-                .filter(r -> r.capture().name().equals("pkt09")).findFirst().orElseThrow();
+        RequestShape pkt09 = RequestShape.asCaptured().stream()
+                .filter(r -> r.name().equals("pkt09")).findFirst().orElseThrow();
         RawHttpResponse response;
         int clientPort;
         try (HttpConnection connection = HttpConnection.open(nginx.port(), READ_TIMEOUT)) {
@@ -196,7 +199,7 @@ class NginxFrontTest {
             connection.send(pkt09.bytes(nginx.port(), "/echo"));
             response = connection.read(false);
         }
-        long pid = (Long) JsonReader.parseObject(response.bodyText()).get("worker_pid");
+        long pid = (Long) MiniJson.parseObject(response.bodyText()).get("worker_pid");
         String expected = echoJson(pkt09.capture(), expectedVars(pkt09.capture(), clientPort), sha256(new byte[0]), pid);
         assertEquals(expected, response.bodyText());
     }
@@ -233,7 +236,7 @@ class NginxFrontTest {
         }
         log.info("50 MiB upload through nginx took {} ms", (System.nanoTime() - started) / 1_000_000);
         assertEquals(200, response.status(), () -> response + "\n" + diagnostics());
-        Map<String, Object> json = JsonReader.parseObject(response.bodyText());
+        Map<String, Object> json = MiniJson.parseObject(response.bodyText());
         assertEquals(length, json.get("length"), response::toString);
         assertEquals(HexFormat.of().formatHex(sent.digest()), json.get("sha256"), response::toString);
     }

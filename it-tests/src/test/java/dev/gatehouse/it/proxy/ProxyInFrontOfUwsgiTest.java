@@ -3,15 +3,16 @@ package dev.gatehouse.it.proxy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatehouse.it.support.FrontComparison;
 import dev.gatehouse.it.support.GatehouseProxy;
 import dev.gatehouse.it.support.Nginx;
+import dev.gatehouse.it.support.RequestShape;
 import dev.gatehouse.it.support.ResourceStack;
 import dev.gatehouse.it.support.ScratchDir;
 import dev.gatehouse.it.support.Uwsgi;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -119,35 +120,29 @@ class ProxyInFrontOfUwsgiTest {
         processes.close();
     }
 
-    static List<RequestShapes> bodyShapes() {
-        return RequestShapes.all().stream().filter(r -> !r.isHead()).toList();
+    static List<RequestShape> bodyShapes() {
+        return RequestShape.withMadeUpPayloads().stream().filter(r -> !r.isHead()).toList();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("bodyShapes")
-    void environIsTheSameBehindGatehouseAsBehindNginx(RequestShapes shape) {
-        String viaNginx = Transfers.body(Transfers.exchangeUntilClose(nginx.port(), shape.bytes(nginx.port(), "")));
-        String viaProxy = Transfers.body(Transfers.exchangeUntilClose(proxy.port(), shape.bytes(proxy.port(), "")));
+    void environIsTheSameBehindGatehouseAsBehindNginx(RequestShape shape) {
+        String viaNginx = Transfers.bodyOf(nginx.port(), shape, "");
+        String viaProxy = Transfers.bodyOf(proxy.port(), shape, "");
         assertTrue(viaNginx.contains("REQUEST_METHOD=" + shape.method()), () -> viaNginx + nginx.diagnostics());
         assertEquals(comparable(viaNginx), comparable(viaProxy), () -> shape + "\n" + proxy.diagnostics());
     }
 
-    /** The echo less the vars that differ by nature: the ports, and the vars only Gatehouse sends. */
+    /** The echo's lines less the vars that differ by nature (see {@link FrontComparison}). */
     static List<String> comparable(String echo) {
-        List<String> out = new ArrayList<>();
-        for (String line : echo.split("\n")) {
-            if (line.startsWith("REMOTE_PORT=") || line.startsWith("SERVER_PORT=") || line.startsWith("GATEHOUSE_")) {
-                continue;
-            }
-            out.add(line);
-        }
-        return out;
+        return FrontComparison.comparable(List.of(echo.split("\n")));
     }
 
     @Test
     void headGetsTheSameStatusAndNoBody() {
-        RequestShapes head = RequestShapes.all().stream().filter(RequestShapes::isHead).findFirst().orElseThrow();
-        String response = new String(Transfers.exchangeUntilClose(proxy.port(), head.bytes(proxy.port(), "")),
+        RequestShape head = RequestShape.withMadeUpPayloads().stream().filter(RequestShape::isHead).findFirst()
+                .orElseThrow();
+        String response = new String(Transfers.exchangeUntilClose(proxy.port(), head.bytesThenClose(proxy.port(), "")),
                 StandardCharsets.ISO_8859_1);
         assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
         assertTrue(response.endsWith("\r\n\r\n"), "no body after the head: " + response);

@@ -1,5 +1,6 @@
 package dev.gatehouse.it.proxy;
 
+import dev.gatehouse.it.support.RequestShape;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,6 +35,16 @@ final class Transfers {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Sends {@code shape} under {@code prefix} with {@code Connection: close} and reads the response
+     * until the server closes.
+     *
+     * @return the body of the response
+     */
+    static String bodyOf(int port, RequestShape shape, String prefix) {
+        return body(exchangeUntilClose(port, shape.bytesThenClose(port, prefix)));
     }
 
     /** The body of a raw response (Content-Length, chunked, or until close). */

@@ -2,13 +2,10 @@ package dev.gatehouse.proxy.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.gatehouse.proxy.support.EchoUpstream;
 import dev.gatehouse.proxy.support.RawClient;
 import dev.gatehouse.proxy.support.TestProxy;
+import dev.gatehouse.uwsgi.MiniJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -86,20 +83,20 @@ class GunicornCorpusTest {
     }
 
     /** The proxy for a case's gunicorn settings, mapped to Gatehouse keys. */
-    private static TestProxy proxyFor(JsonElement cfg) {
+    private static TestProxy proxyFor(Object cfg) {
         int line = 4094; // gunicorn's limit_request_line; field lines share it (nginx sizes both with one buffer)
         int fields = 100;
-        if (cfg != null && cfg.isJsonObject()) {
-            JsonObject c = cfg.getAsJsonObject();
-            if (c.has("limit_request_field_size")) {
-                int v = c.get("limit_request_field_size").getAsInt();
+        if (cfg instanceof Map<?, ?>) {
+            Map<String, Object> c = MiniJson.asObject(cfg);
+            if (c.containsKey("limit_request_field_size")) {
+                int v = asInt(c.get("limit_request_field_size"));
                 line = v <= 0 ? 8188 : Math.max(line, v - 2); // gunicorn counts the CRLF; 0 = 8190
             }
-            if (c.has("limit_request_line")) {
-                line = Math.max(line, Math.min(8190, c.get("limit_request_line").getAsInt()));
+            if (c.containsKey("limit_request_line")) {
+                line = Math.max(line, Math.min(8190, asInt(c.get("limit_request_line"))));
             }
-            if (c.has("limit_request_fields")) {
-                fields = c.get("limit_request_fields").getAsInt();
+            if (c.containsKey("limit_request_fields")) {
+                fields = asInt(c.get("limit_request_fields"));
             }
         }
         String key = line + "/" + fields;
@@ -132,8 +129,12 @@ class GunicornCorpusTest {
         }
     }
 
-    private static JsonObject json(String dir, String stem) throws IOException {
-        return JsonParser.parseString(Files.readString(CORPUS.resolve(dir).resolve(stem + ".json"))).getAsJsonObject();
+    private static Map<String, Object> json(String dir, String stem) throws IOException {
+        return MiniJson.parseObject(Files.readString(CORPUS.resolve(dir).resolve(stem + ".json")));
+    }
+
+    private static int asInt(Object number) {
+        return ((Number) number).intValue();
     }
 
     private static byte[] bin(String dir, String stem) {
@@ -154,11 +155,11 @@ class GunicornCorpusTest {
                 skipped++;
                 continue;
             }
-            JsonObject j = json("valid", stem);
+            Map<String, Object> j = json("valid", stem);
             TestProxy p = proxyFor(j.get("gunicorn_config"));
             EchoUpstream echo = echoOf(p);
             echo.seen.clear();
-            JsonArray expected = j.getAsJsonArray("requests");
+            List<Object> expected = MiniJson.asArray(j.get("requests"));
             try (RawClient c = p.client()) {
                 c.timeout(3000).send(bin("valid", stem));
                 for (int i = 0; i < expected.size(); i++) {
@@ -187,34 +188,35 @@ class GunicornCorpusTest {
         assertEquals(VALID_DIFFERENCES.keySet(), new java.util.TreeSet<>(differing));
     }
 
-    private static String compare(JsonArray expected, List<EchoUpstream.Seen> seen) {
+    private static String compare(List<Object> expected, List<EchoUpstream.Seen> seen) {
         if (seen.size() != expected.size()) {
             return "handler saw " + seen.size() + " requests, expected " + expected.size();
         }
         for (int i = 0; i < expected.size(); i++) {
-            JsonObject e = expected.get(i).getAsJsonObject();
+            Map<String, Object> e = MiniJson.asObject(expected.get(i));
             EchoUpstream.Seen s = seen.get(i);
-            if (!e.get("method").getAsString().equals(s.method())) {
+            if (!((String) e.get("method")).equals(s.method())) {
                 return "method " + s.method();
             }
-            if (!e.getAsJsonObject("uri").get("raw").getAsString().equals(s.uri())) {
+            if (!((String) MiniJson.asObject(e.get("uri")).get("raw")).equals(s.uri())) {
                 return "uri " + s.uri();
             }
-            JsonArray v = e.getAsJsonArray("version");
-            String version = "HTTP/" + v.get(0).getAsInt() + "." + v.get(1).getAsInt();
+            List<Object> v = MiniJson.asArray(e.get("version"));
+            String version = "HTTP/" + asInt(v.get(0)) + "." + asInt(v.get(1));
             if (!version.equals(s.version())) {
                 return "version " + s.version();
             }
             List<String> want = new ArrayList<>();
-            for (JsonElement h : e.getAsJsonArray("headers")) {
-                want.add(h.getAsJsonArray().get(0).getAsString() + ": " + h.getAsJsonArray().get(1).getAsString());
+            for (Object h : MiniJson.asArray(e.get("headers"))) {
+                List<Object> pair = MiniJson.asArray(h);
+                want.add((String) pair.get(0) + ": " + (String) pair.get(1));
             }
             List<String> got = s.headers().stream()
                     .map(h -> h.getKey().toUpperCase(Locale.ROOT) + ": " + h.getValue()).toList();
             if (!want.equals(got)) {
                 return "headers " + got + " expected " + want;
             }
-            byte[] body = Base64.getDecoder().decode(e.get("body_base64").getAsString());
+            byte[] body = Base64.getDecoder().decode((String) e.get("body_base64"));
             if (!java.util.Arrays.equals(body, s.body())) {
                 return "body " + new String(s.body(), StandardCharsets.ISO_8859_1);
             }
@@ -233,7 +235,7 @@ class GunicornCorpusTest {
                 skipped++;
                 continue;
             }
-            JsonObject j = json("invalid", stem);
+            Map<String, Object> j = json("invalid", stem);
             TestProxy p = proxyFor(j.get("gunicorn_config"));
             EchoUpstream echo = echoOf(p);
             echo.seen.clear();

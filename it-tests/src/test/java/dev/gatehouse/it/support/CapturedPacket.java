@@ -1,5 +1,6 @@
-package dev.gatehouse.it.appserver;
+package dev.gatehouse.it.support;
 
+import dev.gatehouse.uwsgi.MiniJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ import java.util.Map;
  * @param vars every var in wire order, bytes as ISO-8859-1 characters
  * @param body the request body that followed the vars
  */
-record CapturedPacket(String name, String request, List<Var> vars, byte[] body) {
+public record CapturedPacket(String name, String request, List<Var> vars, byte[] body) {
 
     /**
      * One key/value pair of the vars block.
@@ -26,14 +27,14 @@ record CapturedPacket(String name, String request, List<Var> vars, byte[] body) 
      * @param key the key
      * @param value the value, bytes as ISO-8859-1 characters
      */
-    record Var(String key, String value) {
+    public record Var(String key, String value) {
         @Override
         public String toString() {
             return key + "=" + (value.length() > 60 ? value.substring(0, 60) + "...(" + value.length() + " chars)" : value);
         }
     }
 
-    CapturedPacket {
+    public CapturedPacket {
         vars = List.copyOf(vars);
         body = body.clone();
     }
@@ -49,7 +50,7 @@ record CapturedPacket(String name, String request, List<Var> vars, byte[] body) 
      * @return the value of its first occurrence
      * @throws IllegalArgumentException if the capture has no such var
      */
-    String value(String key) {
+    public String value(String key) {
         return vars.stream().filter(v -> v.key().equals(key)).map(Var::value).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(name + " has no var " + key));
     }
@@ -62,7 +63,7 @@ record CapturedPacket(String name, String request, List<Var> vars, byte[] body) 
      * @return the decoded capture
      */
     @SuppressWarnings("unchecked")
-    static CapturedPacket load(String name) {
+    public static CapturedPacket load(String name) {
         Path file = directory().resolve(name + ".json");
         String text;
         try {
@@ -70,7 +71,7 @@ record CapturedPacket(String name, String request, List<Var> vars, byte[] body) 
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the nginx capture " + file, e);
         }
-        Map<String, Object> json = JsonReader.parseObject(text);
+        Map<String, Object> json = MiniJson.parseObject(text);
         List<Var> vars = ((List<List<String>>) json.get("vars_latin1")).stream()
                 .map(pair -> new Var(pair.get(0), pair.get(1)))
                 .toList();
