@@ -44,6 +44,14 @@ public final class GatehouseAppServer implements AutoCloseable {
         this.socket = socket;
     }
 
+    /**
+     * @return the class path a server JVM gets by default: this test JVM's, less it-tests' own
+     *     test classes
+     */
+    public static String defaultClasspath() {
+        return Builder.serverClasspath();
+    }
+
     /** @return a builder for an app-server with 1 worker and no app chosen yet */
     public static Builder builder() {
         return new Builder();
@@ -72,6 +80,16 @@ public final class GatehouseAppServer implements AutoCloseable {
     /** @return the temp directory holding the socket and log */
     public Path dir() {
         return dir.path();
+    }
+
+    /**
+     * Waits for the app-server to exit by itself, e.g. after a signal the test sent.
+     *
+     * @param bound how long to wait
+     * @return its exit status, or empty if it is still running after {@code bound}
+     */
+    public java.util.OptionalInt waitForExit(Duration bound) {
+        return process.waitForExit(bound);
     }
 
     /** @return the server's stdout/stderr so far */
@@ -108,6 +126,7 @@ public final class GatehouseAppServer implements AutoCloseable {
         private String jwsgi;
         private String classpath;
         private String mainClass = MAIN_CLASS;
+        private String launcherClasspath;
         private Duration startTimeout = Duration.ofSeconds(30);
         private Duration stopTimeout = Duration.ofSeconds(10);
 
@@ -188,6 +207,18 @@ public final class GatehouseAppServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Replaces the server JVM's own class path (default: {@link #defaultClasspath()}), e.g.
+         * with the same classes as jars, as a deployment has them.
+         *
+         * @param entries {@code :}-separated jars and class directories holding the app-server
+         * @return this
+         */
+        public Builder launcherClasspath(String entries) {
+            this.launcherClasspath = entries;
+            return this;
+        }
+
         /** Replaces the main class; for the fixture's own tests of start-up failures. */
         Builder mainClass(String className) {
             this.mainClass = className;
@@ -201,6 +232,20 @@ public final class GatehouseAppServer implements AutoCloseable {
          * @throws IllegalStateException with the log tail if the JVM exits or times out
          */
         public GatehouseAppServer start() {
+            return start(true);
+        }
+
+        /**
+         * Starts the JVM without waiting for its socket, for tests of servers that are meant to
+         * stop at start-up (an app that cannot be loaded, say).
+         *
+         * @return the launched server, which may already be exiting
+         */
+        public GatehouseAppServer launch() {
+            return start(false);
+        }
+
+        private GatehouseAppServer start(boolean awaitSocket) {
             ScratchDir dir = ScratchDir.create("appserver");
             ManagedProcess process = null;
             try {
@@ -212,7 +257,7 @@ public final class GatehouseAppServer implements AutoCloseable {
                 command.add("--enable-native-access=ALL-UNNAMED");
                 command.addAll(jvmArgs);
                 command.add("-cp");
-                command.add(serverClasspath());
+                command.add(launcherClasspath != null ? launcherClasspath : serverClasspath());
                 command.add(mainClass);
                 command.addAll(List.of("--bind", "unix:" + socket, "--workers", Integer.toString(workers)));
                 if (app != null) {
@@ -230,7 +275,9 @@ public final class GatehouseAppServer implements AutoCloseable {
                 process = ManagedProcess.start("Gatehouse app-server unix:" + socket, command, dir.path(),
                         dir.resolve("app-server.log"), List.of(), Map.of(),
                         new ManagedProcess.StopPolicy("TERM", stopTimeout, Duration.ZERO));
-                process.awaitConnectable(UnixDomainSocketAddress.of(socket), startTimeout);
+                if (awaitSocket) {
+                    process.awaitConnectable(UnixDomainSocketAddress.of(socket), startTimeout);
+                }
                 return new GatehouseAppServer(dir, process, socket);
             } catch (RuntimeException e) {
                 if (process != null) {

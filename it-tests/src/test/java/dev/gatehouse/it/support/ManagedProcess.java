@@ -125,6 +125,16 @@ public final class ManagedProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /**
+     * Waits for the process to exit by itself (no signal is sent).
+     *
+     * @param bound how long to wait
+     * @return its exit status, or empty if it is still running after {@code bound}
+     */
+    public java.util.OptionalInt waitForExit(Duration bound) {
+        return waitFor(bound) ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    }
+
     /** @return the file that receives stdout and stderr */
     public Path logFile() {
         return logFile;
