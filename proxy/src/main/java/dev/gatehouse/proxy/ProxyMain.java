@@ -100,6 +100,10 @@ public final class ProxyMain implements Callable<Integer> {
         return ProxyConfig.load(config, overrides(fileLocations));
     }
 
+    private String describeListen() {
+        return listen == null || listen.isEmpty() ? "the configured listen addresses" : listen;
+    }
+
     @Override
     public Integer call() throws Exception {
         ProxyConfig cfg;
@@ -110,10 +114,12 @@ public final class ProxyMain implements Callable<Integer> {
         } catch (ConfigException e) {
             log.error("{}", e.getMessage());
             return EXIT_CONFIG;
-        } catch (RuntimeException e) {
-            if (e.getCause() instanceof IOException || e instanceof io.netty.channel.ChannelException
-                    || e.getClass().getName().contains("Native")) {
-                log.error("cannot listen: {}", e.toString());
+        } catch (Exception e) {
+            // Netty's sync() rethrows a failed bind's native IOException ("Address already in
+            // use") without declaring it, so it is caught here by type.
+            if (e instanceof IOException || e.getCause() instanceof IOException
+                    || e instanceof io.netty.channel.ChannelException) {
+                log.error("cannot listen on {}: {}", describeListen(), e.getMessage());
                 return EXIT_BIND;
             }
             throw e;

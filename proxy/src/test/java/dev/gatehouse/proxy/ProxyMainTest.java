@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.proxy.support.RawClient;
@@ -58,6 +59,19 @@ class ProxyMainTest {
             }
         }
         throw new AssertionError("proxy did not listen on " + port);
+    }
+
+    @Test
+    void takenPortExitsWithCode3AndOneLineNamingTheAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + taken.getLocalPort();
+            Process p = launch("--listen", address, "--root", dir.toString());
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the proxy should exit at once");
+            assertEquals(ProxyMain.EXIT_BIND, p.exitValue());
+            String out = java.nio.file.Files.readString(dir.resolve("proxy.out"));
+            assertTrue(out.contains("cannot listen on " + address + ": ") && out.contains("Address already in use"), out);
+            assertFalse(out.contains("\tat "), "no stack trace for a taken port:\n" + out);
+        }
     }
 
     @Test
