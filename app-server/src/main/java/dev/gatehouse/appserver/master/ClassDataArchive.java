@@ -86,6 +86,7 @@ final class ClassDataArchive {
                 return Optional.empty();
             }
             Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            prune(archive.getParent());
             log.info("cds: made {} ({} KiB) in {} ms; workers map it", archive, Files.size(archive) / 1024,
                     (System.nanoTime() - t0) / 1_000_000);
             return Optional.of(archive);
@@ -101,6 +102,38 @@ final class ClassDataArchive {
             } catch (IOException ignored) {
                 // a leftover partial archive is only disk space; the next training replaces it
             }
+        }
+    }
+
+    /** Archives kept besides the newest: one per class path in use, each 10-30 MB. */
+    private static final int KEEP = 4;
+
+    /**
+     * Removes all but the {@link #KEEP} newest archives: each release (class path) makes a new
+     * one. A running worker keeps its mapping of a removed file; the next spawn with it, if any,
+     * runs without sharing.
+     */
+    private static void prune(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            List<Path> archives = files
+                    .filter(p -> p.getFileName().toString().startsWith("worker-")
+                            && (p.toString().endsWith(".aot") || p.toString().endsWith(".jsa")))
+                    .sorted(java.util.Comparator.comparingLong(ClassDataArchive::modified).reversed())
+                    .toList();
+            for (Path old : archives.subList(Math.min(KEEP, archives.size()), archives.size())) {
+                Files.deleteIfExists(old);
+                log.info("cds: removed old archive {}", old);
+            }
+        } catch (IOException e) {
+            log.warn("cds: cannot prune {}: {}", dir, e.getMessage());
+        }
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            return 0;
         }
     }
 

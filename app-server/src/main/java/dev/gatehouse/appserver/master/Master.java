@@ -4,6 +4,7 @@ import dev.gatehouse.appserver.control.ControlProtocol;
 import dev.gatehouse.appserver.control.Heartbeat;
 import dev.gatehouse.appserver.worker.LogFiles;
 import dev.gatehouse.conf.ConfigException;
+import dev.gatehouse.conf.TimeSpan;
 import dev.gatehouse.conf.app.AppServerConfig;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -48,6 +50,10 @@ public final class Master {
 
     private static final long TICK_MILLIS = 200;
     private static final long MAX_BOOT_BACKOFF_MILLIS = 30_000;
+    /** How long a worker may take from spawn to ready (JVM start, app load, app start()). */
+    private static final long BOOT_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
+    /** Slack after a stopping worker's grace before it is killed: its own shutdown takes a moment. */
+    private static final long GRACE_MARGIN_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Supplier<AppServerConfig> configLoader;
     private final BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
@@ -247,7 +253,7 @@ public final class Master {
             return;
         }
         stopping = true;
-        log.info("{} of {} worker(s), grace {}", why, workers.size(), grace);
+        log.info("{} of {} worker(s), grace {}", why, workers.size(), TimeSpan.format(grace));
         for (WorkerHandle w : workers.values()) {
             stopWorker(w, why, grace);
         }
@@ -407,32 +413,59 @@ public final class Master {
         }
     }
 
-    /** A worker silent past {@code timeout}, or a request past {@code harakiri}, is killed. */
+    /**
+     * Kills workers that are stuck: silent past {@code timeout}, a request past {@code harakiri},
+     * still booting after {@link #BOOT_TIMEOUT_NANOS}, or still stopping after their grace. A
+     * worker is killed once; its exit event then reaps it.
+     */
     private void murderSilentAndStuck() {
         long now = System.nanoTime();
         long timeoutNanos = config.timeout().toNanos();
         long harakiriMillis = config.harakiri().toMillis();
         for (WorkerHandle w : List.copyOf(workers.values())) {
-            if (!w.process.isAlive() || w.state == WorkerHandle.State.STOPPING) {
+            if (w.killed || !w.process.isAlive()) {
                 continue;
             }
-            long silentNanos = now - w.lastSeenNanos;
-            if (silentNanos > timeoutNanos) {
-                log.error("{} sent no heartbeat for {} ms (timeout {}); killing it", w, silentNanos / 1_000_000, config.timeout());
-                w.process.destroyForcibly();
-                continue;
-            }
-            Heartbeat hb = w.heartbeat;
-            if (harakiriMillis > 0 && hb.oldestStartMillis() > 0) {
-                long running = System.currentTimeMillis() - hb.oldestStartMillis();
-                if (running > harakiriMillis) {
-                    log.error("harakiri: {} has run \"{}\" for {} ms (harakiri {}); killing the worker",
-                            w, hb.oldestRequest(), running, config.harakiri());
-                    slot(w.id).harakiris++;
-                    w.process.destroyForcibly();
+            switch (w.state) {
+                case STOPPING -> {
+                    if (now > w.stopDeadlineNanos + GRACE_MARGIN_NANOS) {
+                        kill(w, "did not stop within its grace period (" + w.stopReason + ")");
+                    }
+                }
+                case STARTING -> {
+                    // Loading an app may take long, and a booting worker sends no heartbeat:
+                    // timeout is for a running worker, boot has its own bound.
+                    if (now - w.spawnedAtNanos > BOOT_TIMEOUT_NANOS) {
+                        kill(w, "was not ready within " + TimeSpan.format(Duration.ofNanos(BOOT_TIMEOUT_NANOS)));
+                    }
+                }
+                case READY -> {
+                    long silentNanos = now - w.lastSeenNanos;
+                    if (silentNanos > timeoutNanos) {
+                        kill(w, "sent no heartbeat for " + silentNanos / 1_000_000 + " ms (timeout "
+                                + TimeSpan.format(config.timeout()) + ")");
+                        continue;
+                    }
+                    Heartbeat hb = w.heartbeat;
+                    if (harakiriMillis > 0 && hb.oldestStartMillis() > 0) {
+                        long running = System.currentTimeMillis() - hb.oldestStartMillis();
+                        if (running > harakiriMillis) {
+                            slot(w.id).harakiris++;
+                            log.error("harakiri: {} has run \"{}\" for {} ms (harakiri {}); killing the worker",
+                                    w, hb.oldestRequest(), running, TimeSpan.format(config.harakiri()));
+                            w.killed = true;
+                            w.process.destroyForcibly();
+                        }
+                    }
                 }
             }
         }
+    }
+
+    private void kill(WorkerHandle w, String why) {
+        log.error("{} {}; killing it", w, why);
+        w.killed = true;
+        w.process.destroyForcibly();
     }
 
     private void recycleOnRss() {

@@ -31,6 +31,8 @@ final class WorkerHandle {
     long rssBytes;
     /** The worker this one replaces once ready (max_requests, reload_on_rss, harakiri). */
     WorkerHandle replaces;
+    /** SIGKILL was sent: only its exit is awaited now. */
+    boolean killed;
     /** Why this worker is being stopped, for the log. */
     String stopReason;
 
