@@ -38,89 +38,115 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * A worker process, started by the master: loads the app, takes the listening socket from the
  * master over the control socket, serves, sends heartbeats, and stops when told to or when the
  * master goes away. Not meant to be started by hand.
  */
-@Command(name = "gatehouse-worker", description = "A Gatehouse app-server worker (started by the master).")
-public final class WorkerMain implements java.util.concurrent.Callable<Integer> {
+public final class WorkerMain {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
-    @Option(names = "--control", description = "The master's control socket.")
-    Path control;
+    private final Path control;
+    private final int workerId;
+    private final boolean train;
+    private final int generation;
+    private final String app;
+    private final String jwsgi;
+    private final List<Path> classpath = new ArrayList<>();
+    private final String dispatch;
+    private final int maxConcurrency;
+    private final int maxVarsSize;
+    private final long readTimeoutMs;
+    private final boolean keepAlive;
+    private final long gracefulTimeoutMs;
+    private final String listenKind;
+    private final String reusePortBind;
+    private final int backlog;
+    private final Path logFile;
+    private final String logLevel;
+    private final Map<String, String> settings = new LinkedHashMap<>();
 
-    @Option(names = "--worker-id", defaultValue = "0")
-    int workerId;
+    /**
+     * Reads the master's command line: {@code --key=value} options and the {@code --train} flag.
+     * Not picocli: the worker is started by the master only, and a command-line library's
+     * reflection cost about 100 ms of every worker's start-up.
+     */
+    WorkerMain(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (String arg : args) {
+            if (arg.equals("--train")) {
+                o.put("train", "true");
+                continue;
+            }
+            int eq = arg.indexOf('=');
+            if (!arg.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("worker option must be --key=value, was \"" + arg + "\"");
+            }
+            String key = arg.substring(2, eq);
+            String value = arg.substring(eq + 1);
+            if (key.equals("setting")) {
+                int kv = value.indexOf('=');
+                settings.put(value.substring(0, Math.max(kv, 0)), value.substring(kv + 1));
+            } else {
+                o.put(key, value);
+            }
+        }
+        control = o.containsKey("control") ? Path.of(o.remove("control")) : null;
+        workerId = Integer.parseInt(o.getOrDefault("worker-id", "0"));
+        o.remove("worker-id");
+        train = Boolean.parseBoolean(o.remove("train"));
+        generation = Integer.parseInt(take(o, "generation", "1"));
+        app = o.remove("app");
+        jwsgi = o.remove("jwsgi");
+        String cp = o.remove("classpath");
+        if (cp != null && !cp.isEmpty()) {
+            for (String entry : cp.split(":")) {
+                classpath.add(Path.of(entry));
+            }
+        }
+        dispatch = take(o, "dispatch", "virtual-thread");
+        maxConcurrency = Integer.parseInt(take(o, "max-concurrency", "0"));
+        maxVarsSize = Integer.parseInt(take(o, "max-vars-size", "65536"));
+        readTimeoutMs = Long.parseLong(take(o, "read-timeout-ms", "60000"));
+        keepAlive = Boolean.parseBoolean(take(o, "keepalive", "true"));
+        gracefulTimeoutMs = Long.parseLong(take(o, "graceful-timeout-ms", "30000"));
+        listenKind = take(o, "listen-kind", "unix");
+        reusePortBind = o.remove("reuse-port-bind");
+        backlog = Integer.parseInt(take(o, "backlog", "2048"));
+        String lf = o.remove("log-file");
+        logFile = lf == null ? null : Path.of(lf);
+        logLevel = take(o, "log-level", "info");
+        if (!o.isEmpty()) {
+            throw new IllegalArgumentException("unknown worker option(s): " + o.keySet());
+        }
+    }
 
-    @Option(names = "--train", description = "Load the app, serve a few requests to itself and exit (the master's"
-            + " training run for the class-data archive).")
-    boolean train;
-
-    @Option(names = "--generation", defaultValue = "1")
-    int generation;
-
-    @Option(names = "--app")
-    String app;
-
-    @Option(names = "--jwsgi")
-    String jwsgi;
-
-    @Option(names = "--classpath", split = ":")
-    List<Path> classpath = new ArrayList<>();
-
-    @Option(names = "--dispatch", defaultValue = "virtual-thread")
-    String dispatch;
-
-    @Option(names = "--max-concurrency", defaultValue = "0")
-    int maxConcurrency;
-
-    @Option(names = "--max-vars-size", defaultValue = "65536")
-    int maxVarsSize;
-
-    @Option(names = "--read-timeout-ms", defaultValue = "60000")
-    long readTimeoutMs;
-
-    @Option(names = "--keepalive", defaultValue = "true", arity = "1")
-    boolean keepAlive;
-
-    @Option(names = "--graceful-timeout-ms", defaultValue = "30000")
-    long gracefulTimeoutMs;
-
-    @Option(names = "--listen-kind", defaultValue = "unix", description = "unix or tcp: what the inherited descriptor is.")
-    String listenKind;
-
-    @Option(names = "--reuse-port-bind", description = "host:port to bind with SO_REUSEPORT instead of inheriting.")
-    String reusePortBind;
-
-    @Option(names = "--backlog", defaultValue = "2048")
-    int backlog;
-
-    @Option(names = "--log-file")
-    Path logFile;
-
-    @Option(names = "--log-level", defaultValue = "info")
-    String logLevel;
-
-    @Option(names = "--setting", description = "key=value shown to the app in its WorkerContext.")
-    Map<String, String> settings = new LinkedHashMap<>();
+    private static String take(Map<String, String> o, String key, String dflt) {
+        String v = o.remove(key);
+        return v == null ? dflt : v;
+    }
 
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile long stopGraceMillis = -1;
 
     /** Runs a worker; exits with 0 after a stop, or a {@link ControlProtocol} exit code. */
     public static void main(String[] args) {
-        int code = new CommandLine(new WorkerMain()).execute(args);
+        int code;
+        try {
+            code = new WorkerMain(args).call();
+        } catch (IllegalArgumentException e) {
+            log.error("worker: bad command line from the master: {}", e.getMessage());
+            code = 2;
+        } catch (Exception e) {
+            log.error("worker: failed: {}", e.toString(), e);
+            code = 1;
+        }
         System.exit(code);
     }
 
-    @Override
-    public Integer call() throws Exception {
+    int call() throws Exception {
         LogFiles.configure(logFile, logLevel);
         long pid = ProcessHandle.current().pid();
         Application application;
