@@ -87,7 +87,7 @@ final class HttpConnection implements AutoCloseable {
     Head readHead() throws IOException {
         List<String> lines = new ArrayList<>();
         while (true) {
-            String line = readLine(in);
+            String line = RawHttpResponse.readLine(in);
             if (line == null) {
                 throw new EOFException(lines.isEmpty() ? "connection closed before any response byte"
                         : "connection closed inside the response head after " + lines);
@@ -157,26 +157,6 @@ final class HttpConnection implements AutoCloseable {
         }
     }
 
-    /** A CRLF- (or LF-) terminated line as ISO-8859-1, or null at EOF before any byte. */
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        int b;
-        while ((b = in.read()) >= 0) {
-            if (b == '\n') {
-                int end = line.length();
-                if (end > 0 && line.charAt(end - 1) == '\r') {
-                    line.setLength(end - 1);
-                }
-                return line.toString();
-            }
-            line.append((char) b);
-        }
-        if (line.length() > 0) {
-            throw new EOFException("EOF inside a line: " + line);
-        }
-        return null;
-    }
-
     /** Exactly {@code length} bytes, then EOF; an early close is an error, not a short body. */
     private static final class LengthBody extends InputStream {
         private final InputStream in;
@@ -229,7 +209,7 @@ final class HttpConnection implements AutoCloseable {
                 return -1;
             }
             if (chunkLeft == 0) {
-                String sizeLine = readLine(in);
+                String sizeLine = RawHttpResponse.readLine(in);
                 if (sizeLine == null) {
                     throw new EOFException("connection closed before the last chunk");
                 }
@@ -238,7 +218,7 @@ final class HttpConnection implements AutoCloseable {
                 if (chunkLeft == 0) {
                     String trailer;
                     do {
-                        trailer = readLine(in);
+                        trailer = RawHttpResponse.readLine(in);
                     } while (trailer != null && !trailer.isEmpty());
                     done = true;
                     return -1;
@@ -250,7 +230,7 @@ final class HttpConnection implements AutoCloseable {
             }
             chunkLeft -= n;
             if (chunkLeft == 0) {
-                String crlf = readLine(in);
+                String crlf = RawHttpResponse.readLine(in);
                 if (crlf == null || !crlf.isEmpty()) {
                     throw new ProtocolException("chunk not followed by CRLF");
                 }

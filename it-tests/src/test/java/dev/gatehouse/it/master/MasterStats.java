@@ -1,16 +1,10 @@
 package dev.gatehouse.it.master;
 
+import dev.gatehouse.it.support.UwsgiPacketClient;
 import dev.gatehouse.uwsgi.MiniJson;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -144,35 +138,12 @@ record MasterStats(long pid, int targetWorkers, List<Worker> workers, String jso
      * @throws UncheckedIOException naming the address on failure or timeout
      */
     static byte[] exchange(SocketAddress address, byte[] request, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (SocketChannel channel = address instanceof UnixDomainSocketAddress
-                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
-                Selector selector = Selector.open()) {
-            channel.connect(address);
-            ByteBuffer out = ByteBuffer.wrap(request);
-            while (out.hasRemaining()) {
-                channel.write(out);
+        try {
+            UwsgiPacketClient.Reply reply = UwsgiPacketClient.readUntilClose(address, request, false, timeout);
+            if (reply.reset()) {
+                throw new IOException("connection reset after " + reply.bytes().length + " bytes");
             }
-            // Non-blocking with a selector: a blocking SocketChannel has no read timeout.
-            channel.configureBlocking(false);
-            channel.register(selector, SelectionKey.OP_READ);
-            ByteArrayOutputStream reply = new ByteArrayOutputStream();
-            ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-            while (true) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new IOException("no EOF within " + timeout + " after " + reply.size() + " bytes");
-                }
-                selector.select(Math.max(1, left / 1_000_000));
-                selector.selectedKeys().clear();
-                int n;
-                while ((n = channel.read(buffer.clear())) > 0) {
-                    reply.write(buffer.array(), 0, n);
-                }
-                if (n < 0) {
-                    return reply.toByteArray();
-                }
-            }
+            return reply.bytes();
         } catch (IOException e) {
             throw new UncheckedIOException("exchange with " + address + " failed", e);
         }

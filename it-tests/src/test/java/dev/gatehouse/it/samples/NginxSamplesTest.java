@@ -285,10 +285,9 @@ class NginxSamplesTest {
         }
 
         static TcpAppServer start(Path toml, int port, int statsPort, ScratchDir dir) {
-            String java = ProcessHandle.current().info().command().orElseThrow();
-            List<String> command = List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                    GatehouseAppServer.defaultClasspath(), GatehouseAppServer.MAIN_CLASS,
-                    "--config", toml.toString(), "--workers", "1");
+            List<String> command = GatehouseAppServer.jvmCommand(List.of(), GatehouseAppServer.defaultClasspath(),
+                    GatehouseAppServer.MAIN_CLASS);
+            command.addAll(List.of("--config", toml.toString(), "--workers", "1"));
             ManagedProcess p = ManagedProcess.start("Gatehouse app-server 127.0.0.1:" + port, command, dir.path(),
                     dir.resolve("app-server.log"), List.of(), Map.of(),
                     new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));

@@ -52,6 +52,29 @@ public final class GatehouseAppServer implements AutoCloseable {
         return Builder.serverClasspath();
     }
 
+    /**
+     * The start of a command that runs a Gatehouse server JVM: this test's own JDK, native access
+     * allowed (Netty loads its epoll library with System.loadLibrary; without the flag JDK 24+
+     * prints a restricted-method warning into every server log), the JVM options, the class path
+     * and the main class. The caller appends the server's own arguments.
+     *
+     * @param jvmArgs options for the JVM, e.g. {@code -Xmx64m}
+     * @param classpath the JVM's class path, e.g. {@link #defaultClasspath()}
+     * @param mainClass the server's main class
+     * @return a new, modifiable list
+     */
+    public static List<String> jvmCommand(List<String> jvmArgs, String classpath, String mainClass) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command()
+                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.add("--enable-native-access=ALL-UNNAMED");
+        command.addAll(jvmArgs);
+        command.add("-cp");
+        command.add(classpath);
+        command.add(mainClass);
+        return command;
+    }
+
     /** @return a builder for an app-server with 1 worker and no app chosen yet */
     public static Builder builder() {
         return new Builder();
@@ -250,15 +273,8 @@ public final class GatehouseAppServer implements AutoCloseable {
             ManagedProcess process = null;
             try {
                 Path socket = dir.resolve("app.sock");
-                List<String> command = new ArrayList<>();
-                command.add(javaCommand());
-                // Netty loads its epoll library through System.loadLibrary; without this, JDK 24+
-                // prints a restricted-method warning into every server log.
-                command.add("--enable-native-access=ALL-UNNAMED");
-                command.addAll(jvmArgs);
-                command.add("-cp");
-                command.add(launcherClasspath != null ? launcherClasspath : serverClasspath());
-                command.add(mainClass);
+                List<String> command = jvmCommand(jvmArgs,
+                        launcherClasspath != null ? launcherClasspath : serverClasspath(), mainClass);
                 command.addAll(List.of("--bind", "unix:" + socket, "--workers", Integer.toString(workers)));
                 if (app != null) {
                     command.addAll(List.of("--app", app));
@@ -286,12 +302,6 @@ public final class GatehouseAppServer implements AutoCloseable {
                 dir.close();
                 throw e;
             }
-        }
-
-        /** The java launcher running this test, so the server runs on the same JDK. */
-        private static String javaCommand() {
-            return ProcessHandle.current().info().command()
-                    .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
         }
 
         /** This JVM's class path less it-tests' own test classes. */

@@ -140,14 +140,8 @@ public final class GatehouseProxy implements AutoCloseable {
                 int port = FreePort.pick();
                 Path config = dir.resolve("gatehouse-proxy.toml");
                 Files.writeString(config, toml, StandardCharsets.UTF_8);
-                List<String> command = new ArrayList<>();
-                command.add(ProcessHandle.current().info().command()
-                        .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-                command.add("--enable-native-access=ALL-UNNAMED");
-                command.addAll(jvmArgs);
-                command.add("-cp");
-                command.add(GatehouseAppServer.Builder.serverClasspath());
-                command.add(MAIN_CLASS);
+                List<String> command = GatehouseAppServer.jvmCommand(jvmArgs,
+                        GatehouseAppServer.defaultClasspath(), MAIN_CLASS);
                 command.addAll(List.of("--config", config.toString(), "--listen", "127.0.0.1:" + port));
                 command.addAll(args);
                 process = ManagedProcess.start("Gatehouse proxy 127.0.0.1:" + port, command, dir.path(),

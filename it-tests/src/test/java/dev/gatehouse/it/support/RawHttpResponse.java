@@ -193,8 +193,14 @@ public record RawHttpResponse(String statusLine, int status, String reason, List
         }
     }
 
-    /** A CRLF- (or bare LF-) terminated line, or null at EOF before any byte. */
-    private static String readLine(InputStream in) throws IOException {
+    /**
+     * Reads a CRLF- (or bare LF-) terminated line as ISO-8859-1.
+     *
+     * @param in the stream
+     * @return the line without its terminator, or null at EOF before any byte
+     * @throws IOException on EOF inside a line
+     */
+    public static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         int b;
         while ((b = in.read()) >= 0) {

@@ -3,6 +3,7 @@ package dev.gatehouse.it.support;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -111,10 +112,27 @@ public final class UwsgiPacketClient {
 
     private static Reply readUntilClose(Path socket, byte[] request, boolean shutdownOutput, Duration timeout)
             throws IOException {
+        return readUntilClose(UnixDomainSocketAddress.of(socket), request, shutdownOutput, timeout);
+    }
+
+    /**
+     * Sends bytes to a TCP or unix socket and reads until the peer closes, within a bound: the
+     * raw exchange the uwsgi helpers and the stats readers share.
+     *
+     * @param address a TCP or unix socket address
+     * @param request the bytes to send first
+     * @param shutdownOutput half-close after sending
+     * @param timeout the bound for the whole exchange
+     * @return what came back, and whether the peer reset instead of closing
+     * @throws IOException on connect failure, or when no close came within the bound
+     */
+    public static Reply readUntilClose(SocketAddress address, byte[] request, boolean shutdownOutput, Duration timeout)
+            throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try (SocketChannel channel = address instanceof UnixDomainSocketAddress
+                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
                 Selector selector = Selector.open()) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
+            channel.connect(address);
             ByteBuffer out = ByteBuffer.wrap(request);
             while (out.hasRemaining()) {
                 channel.write(out);
