@@ -47,6 +47,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private WritabilityGate gate;
     private Exchange current;
     private long served;
+    /** Counted in {@link WorkerStats#busyConnections()}: a response is owed on this connection. */
+    private boolean busy;
     private boolean pausedForBody;
     private boolean pausedForPipeline;
 
@@ -98,6 +100,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         rt.stats().connection();
+        // A new connection is busy until its first response: its request is on the way.
+        setBusy(true);
         super.channelActive(ctx);
     }
 
@@ -137,7 +141,19 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void setBusy(boolean value) {
+        if (busy != value) {
+            busy = value;
+            if (value) {
+                rt.stats().connectionBusy();
+            } else {
+                rt.stats().connectionIdle();
+            }
+        }
+    }
+
     private void begin(ChannelHandlerContext ctx, UwsgiRequest packet) {
+        setBusy(true);
         long length = packet.contentLength();
         boolean keepAlive = rt.options().keepAlive() && isOne(packet.vars(), GatehouseVars.KEEPALIVE);
         boolean inline = rt.options().dispatch() == Dispatch.EVENT_LOOP || rt.askNonBlocking() && length <= INLINE_BODY_LIMIT && nonBlocking(packet);
@@ -332,6 +348,9 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             pausedForPipeline = false;
             updateAutoRead(ctx.channel());
         }
+        if (current == null) {
+            setBusy(false); // an idle keep-alive connection owes nothing
+        }
     }
 
     @Override
@@ -343,6 +362,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         gate.signal();
+        setBusy(false);
         Exchange ex = current;
         if (ex != null) {
             if (!ex.bodyReceived) {

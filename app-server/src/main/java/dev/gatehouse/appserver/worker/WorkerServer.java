@@ -161,7 +161,7 @@ public final class WorkerServer implements AutoCloseable {
      */
     public void shutdown(Duration grace) {
         stopAccepting();
-        awaitInFlight(grace);
+        awaitConnectionsDone(grace);
         int left = runtime.stats().inFlight();
         if (left > 0) {
             log.warn("worker {}: {} request(s) still running after graceful timeout {}; closing their connections",
@@ -173,6 +173,24 @@ public final class WorkerServer implements AutoCloseable {
     private void awaitInFlight(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
         while (runtime.stats().inFlight() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    /**
+     * Waits until no connection owes a response: a connection accepted just before accepting
+     * stopped carries a request that has not arrived yet, and closing it would fail that request
+     * (nginx answers 502), which a graceful stop or reload must not do.
+     */
+    private void awaitConnectionsDone(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        WorkerStats s = runtime.stats();
+        while ((s.inFlight() > 0 || s.busyConnections() > 0) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {

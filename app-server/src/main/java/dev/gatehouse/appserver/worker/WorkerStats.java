@@ -15,6 +15,7 @@ public final class WorkerStats {
     private final LongAdder protocolErrors = new LongAdder();
     private final LongAdder responseNanos = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger busyConnections = new AtomicInteger();
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
 
@@ -61,6 +62,22 @@ public final class WorkerStats {
     public long averageResponseMicros() {
         long n = requests.sum();
         return n == 0 ? 0 : responseNanos.sum() / n / 1000;
+    }
+
+    /**
+     * Connections that owe a response: accepted and not yet served, or in the middle of a
+     * request. Idle keep-alive connections (between requests) are not counted.
+     */
+    public int busyConnections() {
+        return busyConnections.get();
+    }
+
+    void connectionBusy() {
+        busyConnections.incrementAndGet();
+    }
+
+    void connectionIdle() {
+        busyConnections.decrementAndGet();
     }
 
     /** The request running longest, or null when idle: what harakiri watches. */

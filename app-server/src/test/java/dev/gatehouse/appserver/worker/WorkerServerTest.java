@@ -401,6 +401,24 @@ class WorkerServerTest {
     }
 
     @Test
+    void gracefulShutdownServesAConnectionWhoseRequestHadNotArrivedYet() throws Exception {
+        start();
+        try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
+            // Accepted, but the request comes only after the worker was told to stop: as when a
+            // reload stops an old worker right after it accepted nginx's connection.
+            assertEquals(200, exchange(UwsgiTestClient.get("/hello")).status());
+            Thread stopper = Thread.ofPlatform().start(() -> server.shutdown(Duration.ofSeconds(10)));
+            Thread.sleep(300);
+            assertTrue(stopper.isAlive(), "shutdown must wait for the connection that owes a response");
+            RawResponse r = c.send(UwsgiTestClient.get("/hello")).response();
+            assertEquals(200, r.status());
+            stopper.join(10_000);
+            assertTrue(!stopper.isAlive(), "shutdown ends once the response is out");
+        }
+        server = null;
+    }
+
+    @Test
     void maxConcurrencySheds503WithRetryAfter() throws Exception {
         start(new WorkerOptions(1, Dispatch.VIRTUAL_THREAD, 1, 65536, Duration.ofSeconds(5), true));
         try (UwsgiTestClient blocked = new UwsgiTestClient(socket)) {
