@@ -175,6 +175,27 @@ public final class ManagedProcess implements AutoCloseable {
     }
 
     /**
+     * Waits until the process has at least {@code count} live children. A preforking master
+     * (nginx, uWSGI) binds and listens before it forks, so a port that accepts does not yet mean
+     * its workers exist.
+     *
+     * @param count the number of children to wait for
+     * @param timeout the bound
+     * @throws IllegalStateException with the log tail if the process exits or the bound passes
+     */
+    public void awaitChildren(int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (process.children().filter(ProcessHandle::isAlive).count() < count) {
+            failIfDead("while waiting for " + count + " child processes");
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " (pid " + pid() + ") did not fork " + count
+                        + " child processes within " + timeout + "\n" + diagnostics());
+            }
+            sleep(POLL);
+        }
+    }
+
+    /**
      * Waits until the stdout/stderr log satisfies {@code condition}, e.g. has N "app loaded"
      * lines.
      *

@@ -231,7 +231,8 @@ public final class Nginx implements AutoCloseable {
         }
 
         /**
-         * Writes the config and files, starts nginx and waits until its port accepts.
+         * Writes the config and files, starts nginx and waits until its port accepts and its
+         * workers are forked.
          *
          * @return the running nginx
          * @throws IllegalStateException with the error log if nginx fails to start
@@ -261,6 +262,7 @@ public final class Nginx implements AutoCloseable {
                             Map.of(), new ManagedProcess.StopPolicy("QUIT", Duration.ofSeconds(5),
                                     Duration.ofSeconds(2)));
                     process.awaitConnectable(new InetSocketAddress("127.0.0.1", port), startTimeout);
+                    process.awaitChildren(workerProcesses, startTimeout);
                     return new Nginx(dir, process, port, config);
                 } catch (RuntimeException | IOException e) {
                     boolean portTaken = ManagedProcess.read(dir.resolve("error.log")).contains("Address already in use");

@@ -71,6 +71,7 @@ class NginxFixtureTest {
         int port = nginx.port();
         ProcessHandle master = ProcessHandle.of(nginx.pid()).orElseThrow();
         var workers = master.children().toList();
+        assertEquals(1, workers.size(), "nginx workers before close");
         Path dir = nginx.dir();
         nginx.close();
 

@@ -207,8 +207,8 @@ public final class Uwsgi implements AutoCloseable {
         }
 
         /**
-         * Starts uWSGI and waits until its socket accepts (and, for JWSGI, until every worker
-         * has loaded the class).
+         * Starts uWSGI and waits until its socket accepts, every worker is forked, and (for
+         * JWSGI) every worker has loaded the class.
          *
          * @return the running uWSGI
          * @throws IllegalStateException with the log tail if uWSGI exits or times out
@@ -242,6 +242,7 @@ public final class Uwsgi implements AutoCloseable {
                         List.of(), Map.of(), new ManagedProcess.StopPolicy("INT", Duration.ofSeconds(5),
                                 Duration.ofSeconds(2)));
                 process.awaitConnectable(UnixDomainSocketAddress.of(socket), startTimeout);
+                process.awaitChildren(processes, startTimeout);
                 if (readyLogLine != null) {
                     String line = readyLogLine;
                     int times = readyLinePerWorker ? processes : 1;
