@@ -149,6 +149,16 @@ public final class Exchange {
     }
 
     /**
+     * Holds back (true) or releases (false) the flushing of this response's writes: a handler
+     * that turns one read of its source into several writes (head, body part, end) holds them
+     * while it reads, so that they leave in one system call, not one each. Releasing flushes what
+     * was held. Call on the event loop; every hold must be released.
+     */
+    public void holdFlushes(boolean hold) {
+        connection.holdFlushes(hold);
+    }
+
+    /**
      * Pauses or resumes reading the request body from the client (request body backpressure:
      * a handler that cannot pass the body on as fast as it arrives). Call on the event loop.
      */

@@ -51,6 +51,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private boolean inRead;
     private boolean flushNeeded;
+    /** A handler reading its source in a batch (an upstream read) holds flushes until the batch ends. */
+    private boolean flushesHeld;
     private boolean drainingQueue;
     /** Input was left unread (a refused body, a broken request): closing needs a lingering close. */
     private boolean abandonedInput;
@@ -87,7 +89,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         inRead = false;
-        if (flushNeeded) {
+        if (flushNeeded && !flushesHeld) {
             flushNeeded = false;
             ctx.flush();
         }
@@ -290,9 +292,17 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     void write(Object msg) {
         ctx.write(msg);
-        if (inRead) {
+        if (inRead || flushesHeld) {
             flushNeeded = true;
         } else {
+            ctx.flush();
+        }
+    }
+
+    void holdFlushes(boolean hold) {
+        flushesHeld = hold;
+        if (!hold && !inRead && flushNeeded) {
+            flushNeeded = false;
             ctx.flush();
         }
     }

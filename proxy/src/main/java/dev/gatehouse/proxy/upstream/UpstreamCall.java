@@ -107,6 +107,7 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
     private boolean headSentToClient;
     private boolean closeDelimited;
     private boolean done;
+    private boolean flushesHeld;
 
     UpstreamCall(Exchange ex, UpstreamPool pool) {
         this.ex = ex;
@@ -445,6 +446,11 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (!flushesHeld) {
+            // Head, body and end often come in one read: one write to the client, not three.
+            flushesHeld = true;
+            ex.holdFlushes(true);
+        }
         if (msg instanceof ResponseHead h) {
             head = h;
             onHead(h);
@@ -676,7 +682,20 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         }
     }
 
+    @Override
+    public void upstreamReadComplete() {
+        releaseFlushes();
+    }
+
+    private void releaseFlushes() {
+        if (flushesHeld) {
+            flushesHeld = false;
+            ex.holdFlushes(false);
+        }
+    }
+
     private void cleanup() {
+        releaseFlushes();
         if (buffer != null) {
             buffer.close();
             buffer = null;

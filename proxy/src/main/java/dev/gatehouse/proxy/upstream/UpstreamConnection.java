@@ -26,6 +26,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
         /** The connection takes writes again. */
         void upstreamWritable();
+
+        /** One read from the connection is over: what it produced may be flushed to the client. */
+        void upstreamReadComplete();
     }
 
     final UpstreamPeer peer;
@@ -33,6 +36,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     final Channel channel;
     final UwsgiResponseDecoder decoder;
     private Listener listener;
+    /** The listener that heard this read's messages, even if a complete response detached it since. */
+    private Listener readBy;
     private boolean closedReported;
     /** Requests served over this connection so far. */
     int requests;
@@ -77,7 +82,18 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        readBy = l;
         l.upstreamMessage(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        Listener l = readBy;
+        readBy = null;
+        if (l != null) {
+            l.upstreamReadComplete();
+        }
+        super.channelReadComplete(ctx);
     }
 
     /** Called by the pipeline's first handler for raw reads: counts response bytes. */
