@@ -11,13 +11,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
@@ -193,12 +190,7 @@ public final class WorkerMain {
                     log.error("worker {} (pid {}): the master sent no listening socket: {}", workerId, pid, e.toString());
                     return ControlProtocol.EXIT_NO_MASTER;
                 }
-                ServerChannel listener = listenKind.equals("tcp")
-                        ? new EpollServerSocketChannel(listenFd)
-                        // 'true': the descriptor is already listening. The one-argument
-                        // constructor makes an inactive channel that never accepts.
-                        : new EpollServerDomainSocketChannel(listenFd, true);
-                server = WorkerServer.adopt(options, application, listener);
+                server = WorkerServer.adopt(options, application, listenFd, listenKind.equals("tcp"));
             }
             ctl.config().setOption(EpollChannelOption.DOMAIN_SOCKET_READ_MODE, DomainSocketReadMode.BYTES);
             ctl.writeAndFlush(ControlProtocol.READY + "\n");
