@@ -7,9 +7,17 @@ import dev.gatehouse.uwsgi.UwsgiRequest;
 import dev.gatehouse.uwsgi.UwsgiRequestDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +36,12 @@ import org.slf4j.LoggerFactory;
  * socket that took only part of the response ({@link UwsgiConnectionHandler.Adopted}). The
  * bytes read here are handed to the channel as its first read.
  *
- * <p>Runs on the event loop and finishes each connection before returning, so nothing of a
- * directly served connection outlives the call: a graceful stop has nothing to wait for.
+ * <p>A connection accepted before its request arrived (the worker can win the race against
+ * nginx's write) waits for it in the event loop's epoll set without a channel, and is then served
+ * the same way. While it waits it counts as busy, so a graceful stop waits for its request, and
+ * it is closed after {@code read_timeout} of silence, as a channel would be.
+ *
+ * <p>Runs on the event loop.
  */
 final class DirectServe {
 
@@ -52,35 +64,57 @@ final class DirectServe {
     private final WorkerRuntime rt;
     private final UwsgiDecoderConfig decoderConfig;
     private final ByteBufAllocator alloc;
+    private final IoEventLoop loop;
+    private final boolean tcp;
     private final ChannelOpener opener;
+    /** Connections waiting for their request, oldest first (all wait the same read_timeout). */
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
 
-    DirectServe(WorkerRuntime rt, UwsgiDecoderConfig decoderConfig, ByteBufAllocator alloc, ChannelOpener opener) {
+    DirectServe(WorkerRuntime rt, UwsgiDecoderConfig decoderConfig, ByteBufAllocator alloc, IoEventLoop loop,
+            boolean tcp, ChannelOpener opener) {
         this.rt = rt;
         this.decoderConfig = decoderConfig;
         this.alloc = alloc;
+        this.loop = loop;
+        this.tcp = tcp;
         this.opener = opener;
+        // One sweep for all waiting connections instead of a timer each; a connection is closed
+        // between read_timeout and 1.5 x read_timeout (at most 1 s late) after it was accepted.
+        long period = Math.max(10, Math.min(1000, rt.options().readTimeout().toMillis() / 2));
+        loop.scheduleAtFixedRate(this::expireWaiting, period, period, TimeUnit.MILLISECONDS);
     }
 
     /** Serves, or hands over, the connection on {@code fd} (non-blocking, just accepted). */
     void serve(int fd) {
-        FileDescriptor socket = new FileDescriptor(fd);
+        attempt(new FileDescriptor(fd), null);
+    }
+
+    /**
+     * @param waited the connection's wait for its request, now over; null on the first attempt
+     */
+    private void attempt(FileDescriptor socket, Waiting waited) {
         ByteBuf in = alloc.directBuffer(FIRST_READ);
         boolean eof;
         try {
             eof = readAvailable(socket, in);
         } catch (IOException e) {
             in.release();
-            rt.stats().connection();
             log.info("worker {}: connection error, closing: {}", rt.options().workerId(), e.getMessage());
-            closeQuietly(socket);
+            close(socket, waited);
             return;
         }
-        if (eof && !in.isReadable()) {
-            // Closed before sending anything: nothing to answer, nothing to log (as on a channel).
-            in.release();
-            rt.stats().connection();
-            closeQuietly(socket);
-            return;
+        if (!in.isReadable()) {
+            if (eof) {
+                // Closed before sending anything: nothing to answer, nothing to log (as on a channel).
+                in.release();
+                close(socket, waited);
+                return;
+            }
+            if (waited == null) {
+                in.release();
+                await(socket);
+                return;
+            }
         }
         UwsgiRequest packet = eof ? null : UwsgiRequestDecoder.decodeWhole(in, decoderConfig, alloc);
         if (packet == null || UwsgiConnectionHandler.keepAliveAsked(rt, packet)
@@ -89,7 +123,7 @@ final class DirectServe {
                 packet.release();
                 in.readerIndex(0);
             }
-            opener.open(fd, in);
+            handOff(socket, waited, in);
             return;
         }
         Exchange ex = new Exchange(packet, new RequestBody(packet.contentLength(), FlowControl.NONE), false,
@@ -101,10 +135,27 @@ final class DirectServe {
             ex.body.offer(in.retainedSlice());
         }
         in.release();
-        respond(socket, ex);
+        respond(socket, waited, ex);
     }
 
-    private void respond(FileDescriptor socket, Exchange ex) {
+    /** A channel takes the connection over; the epoll set must not hold its descriptor then. */
+    private void handOff(FileDescriptor socket, Waiting waited, Object first) {
+        if (waited != null) {
+            waited.leaveEpoll();
+        }
+        opener.open(socket.intValue(), first);
+    }
+
+    /** Closes a connection that had no request to serve. */
+    private void close(FileDescriptor socket, Waiting waited) {
+        rt.stats().connection();
+        closeQuietly(socket);
+        if (waited != null) {
+            waited.leaveEpoll(); // after the close: the kernel dropped it from epoll already
+        }
+    }
+
+    private void respond(FileDescriptor socket, Waiting waited, Exchange ex) {
         Response response;
         boolean counted = !UwsgiConnectionHandler.overloaded(rt, ex);
         if (counted) {
@@ -115,7 +166,7 @@ final class DirectServe {
         }
         ByteBuf out = rt.writer().encodeWhole(alloc, response, "HEAD".equals(ex.request.method()), ex.chunkedOk);
         if (out == null) {
-            opener.open(socket.intValue(), new UwsgiConnectionHandler.Adopted(ex, response, null, counted));
+            handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, null, counted));
             return;
         }
         if (!out.isDirect()) {
@@ -131,18 +182,18 @@ final class DirectServe {
         } catch (IOException e) {
             // The front went away: as on a channel, the failed write closes the connection quietly.
             out.release();
-            finish(socket, ex, counted);
+            finish(socket, waited, ex, counted);
             return;
         }
         if (!sent) {
-            opener.open(socket.intValue(), new UwsgiConnectionHandler.Adopted(ex, response, out, counted));
+            handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, out, counted));
             return;
         }
         out.release();
-        finish(socket, ex, counted);
+        finish(socket, waited, ex, counted);
     }
 
-    private void finish(FileDescriptor socket, Exchange ex, boolean counted) {
+    private void finish(FileDescriptor socket, Waiting waited, Exchange ex, boolean counted) {
         if (counted) {
             rt.stats().exit(ex.statsId, System.nanoTime() - ex.startNanos);
         }
@@ -150,6 +201,114 @@ final class DirectServe {
         ex.body.discard();
         rt.stats().directConnection();
         closeQuietly(socket);
+        if (waited != null) {
+            waited.leaveEpoll();
+        }
+    }
+
+    // ---- connections accepted before their request arrived
+
+    private void await(FileDescriptor socket) {
+        Waiting w = new Waiting(socket, System.nanoTime() + rt.options().readTimeout().toNanos());
+        rt.stats().connectionBusy();
+        Waiting head;
+        while ((head = waiting.peekFirst()) != null && head.done) {
+            waiting.pollFirst();
+        }
+        waiting.addLast(w);
+        loop.register(w).addListener(f -> {
+            if (w.done) {
+                return; // closed meanwhile (shutdown)
+            }
+            if (!f.isSuccess()) {
+                log.warn("worker {}: cannot wait for a request in epoll ({}); handing the connection to a channel",
+                        rt.options().workerId(), f.cause().toString());
+                w.done = true;
+                rt.stats().connectionIdle();
+                opener.open(socket.intValue(), alloc.buffer(0));
+                return;
+            }
+            w.registration = (IoRegistration) f.getNow();
+            w.registration.submit(EpollIoOps.EPOLLIN);
+        });
+    }
+
+    private void expireWaiting() {
+        long now = System.nanoTime();
+        Waiting w;
+        while ((w = waiting.peekFirst()) != null && (w.done || now - w.deadline >= 0)) {
+            waiting.pollFirst();
+            if (!w.done) {
+                log.warn("worker {}: no request from {} within read_timeout {}; closing the connection",
+                        rt.options().workerId(), peer(w.socket), rt.options().readTimeout());
+                w.end();
+            }
+        }
+    }
+
+    /** Closes every connection still waiting for its request; on the event loop, at shutdown. */
+    void closeWaiting() {
+        Waiting w;
+        while ((w = waiting.pollFirst()) != null) {
+            if (!w.done) {
+                w.end();
+            }
+        }
+    }
+
+    private String peer(FileDescriptor socket) {
+        // Rare (a timeout): the address is looked up only now, not for every connection.
+        Socket s = new Socket(socket.intValue());
+        return String.valueOf(tcp ? s.remoteAddress() : s.remoteDomainSocketAddress());
+    }
+
+    /** A connection in the epoll set until its request arrives; no channel, no timer. */
+    private final class Waiting implements EpollIoHandle {
+        final FileDescriptor socket;
+        final long deadline;
+        IoRegistration registration;
+        boolean done;
+
+        Waiting(FileDescriptor socket, long deadline) {
+            this.socket = socket;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public FileDescriptor fd() {
+            return socket;
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+            if (!done) {
+                done = true;
+                rt.stats().connectionIdle();
+                attempt(socket, this);
+            }
+        }
+
+        /** Leaves the epoll set: one epoll_ctl while the descriptor is open, none once closed. */
+        void leaveEpoll() {
+            if (registration != null) {
+                registration.cancel();
+            }
+        }
+
+        /** Closes the connection without an answer: read timeout, or shutdown. */
+        void end() {
+            done = true;
+            rt.stats().connectionIdle();
+            DirectServe.this.close(socket, this);
+        }
+
+        @Override
+        public void close() {
+            // The event loop is shutting down with this connection still registered.
+            if (!done) {
+                end();
+            }
+        }
     }
 
     /**

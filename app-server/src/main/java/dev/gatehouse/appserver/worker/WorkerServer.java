@@ -62,6 +62,7 @@ public final class WorkerServer implements AutoCloseable {
     private final UwsgiDecoderConfig decoderConfig;
     private final boolean tcp;
     private UwsgiAcceptor acceptor;
+    private DirectServe direct;
     private SocketAddress localAddress;
 
     private WorkerServer(WorkerOptions options, Application app, boolean tcp) {
@@ -143,8 +144,8 @@ public final class WorkerServer implements AutoCloseable {
             Runnable onClose, SocketAddress localAddress) throws InterruptedException {
         WorkerServer ws = new WorkerServer(options, app, tcp);
         ws.localAddress = localAddress;
-        DirectServe serve = new DirectServe(ws.runtime, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws::openChannel);
-        ws.acceptor = new UwsgiAcceptor(listener, serve, options.workerId(), onClose);
+        ws.direct = new DirectServe(ws.runtime, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp, ws::openChannel);
+        ws.acceptor = new UwsgiAcceptor(listener, ws.direct, options.workerId(), onClose);
         Future<?> registered = ws.acceptor.start(ws.loop).await();
         if (!registered.isSuccess()) {
             ws.acceptor.close();
@@ -280,6 +281,9 @@ public final class WorkerServer implements AutoCloseable {
     public void close() {
         awaitInFlight(Duration.ofMillis(500));
         stopAccepting();
+        if (direct != null && !loop.isShutdown()) {
+            loop.submit(direct::closeWaiting).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         executor.shutdownNow();

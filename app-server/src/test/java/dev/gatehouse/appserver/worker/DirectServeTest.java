@@ -137,6 +137,51 @@ class DirectServeTest {
     }
 
     @Test
+    void requestArrivingAfterTheAcceptWaitsWithoutAChannelAndIsServedDirectly() throws Exception {
+        Path socket = start();
+        try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
+            Thread.sleep(200); // accepted; the first read found nothing
+            assertEquals(1, server.stats().busyConnections(), "a waiting connection owes a response");
+            RawResponse r = c.send(UwsgiTestClient.get("/inline/hello")).response();
+            assertEquals("Hello, World!", r.bodyText());
+            assertTrue(c.closedByPeer());
+        }
+        assertEquals(1, server.stats().directConnections());
+        assertEquals(1, server.stats().connections());
+        assertEquals(1, server.stats().requests());
+    }
+
+    @Test
+    void silentConnectionIsClosedAfterReadTimeout() throws Exception {
+        Path socket = start(new WorkerOptions(1, Dispatch.VIRTUAL_THREAD, 0, 65536, Duration.ofMillis(300), true));
+        try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
+            long t0 = System.nanoTime();
+            assertTrue(c.closedByPeer());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 250 && ms < 5000, "closed after " + ms + " ms");
+        }
+        assertEquals(1, server.stats().connections());
+        assertEquals(0, server.stats().busyConnections());
+        assertEquals(200, exchange(socket, UwsgiTestClient.get("/inline/hello")).status());
+    }
+
+    @Test
+    void gracefulStopWaitsForTheRequestOfAWaitingConnection() throws Exception {
+        Path socket = start();
+        try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
+            Thread.sleep(200);
+            Thread stopper = Thread.ofPlatform().start(() -> server.shutdown(Duration.ofSeconds(10)));
+            Thread.sleep(300);
+            assertTrue(stopper.isAlive(), "shutdown must wait for the connection that owes a response");
+            assertEquals("Hello, World!", c.send(UwsgiTestClient.get("/inline/hello")).response().bodyText());
+            stopper.join(10_000);
+            assertTrue(!stopper.isAlive(), "shutdown ends once the response is out");
+        }
+        assertEquals(1, server.stats().requests());
+        server = null;
+    }
+
+    @Test
     void requestArrivingInPiecesIsHandedToAChannelWithWhatWasRead() throws Exception {
         Path socket = start();
         byte[] packet = UwsgiTestClient.request("POST", "/inline/echo", new byte[100]);
