@@ -16,23 +16,27 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves a freshly accepted connection straight from its socket, without a Netty channel, when
- * that is the whole job: its first read holds one complete request for the event loop (a
- * non-blocking app), and the response fits in memory. Then the connection costs what it costs
- * uWSGI: accept, read, write, close. No channel, pipeline, epoll registration or timer.
+ * that is the whole job: its first read holds one complete request, and the response fits in
+ * memory. Then the connection costs what it costs uWSGI: accept, read, write, close. No channel,
+ * pipeline, epoll registration or timer. The request runs where it would on a channel: on the
+ * event loop for a non-blocking app, else on a virtual thread, which then writes the response
+ * and closes the socket itself.
  *
  * <p>This is nginx's case: {@code uwsgi_pass} opens a connection per request, writes the whole
  * packet right after connecting, and waits for the response and the close.
  *
  * <p>Everything else becomes a channel with the usual pipeline ({@link ChannelOpener}), so every
  * behaviour stays where it is: a packet still in transit or malformed, a keep-alive request,
- * a request for a virtual thread, and after the application ran, a streamed or file body or a
+ * and after the application ran, a streamed or file body or a
  * socket that took only part of the response ({@link UwsgiConnectionHandler.Adopted}). The
  * bytes read here are handed to the channel as its first read.
  *
@@ -41,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * the same way. While it waits it counts as busy, so a graceful stop waits for its request, and
  * it is closed after {@code read_timeout} of silence, as a channel would be.
  *
- * <p>Runs on the event loop.
+ * <p>Runs on the event loop, but for the answer to a request that ran on a virtual thread.
  */
 final class DirectServe {
 
@@ -117,8 +121,7 @@ final class DirectServe {
             }
         }
         UwsgiRequest packet = eof ? null : UwsgiRequestDecoder.decodeWhole(in, decoderConfig, alloc);
-        if (packet == null || UwsgiConnectionHandler.keepAliveAsked(rt, packet)
-                || !UwsgiConnectionHandler.runsInline(rt, packet)) {
+        if (packet == null || UwsgiConnectionHandler.keepAliveAsked(rt, packet)) {
             if (packet != null) {
                 packet.release();
                 in.readerIndex(0);
@@ -128,7 +131,7 @@ final class DirectServe {
         }
         Exchange ex = new Exchange(packet, new RequestBody(packet.contentLength(), FlowControl.NONE), false,
                 isOne(packet, GatehouseVars.CHUNKED));
-        ex.inline = true;
+        ex.inline = UwsgiConnectionHandler.runsInline(rt, packet);
         ex.dispatched = true;
         ex.bodyReceived = true;
         if (packet.contentLength() > 0) {
@@ -140,6 +143,23 @@ final class DirectServe {
 
     /** A channel takes the connection over; the epoll set must not hold its descriptor then. */
     private void handOff(FileDescriptor socket, Waiting waited, Object first) {
+        if (!loop.inEventLoop()) {
+            try {
+                loop.execute(() -> handOff(socket, waited, first));
+            } catch (RejectedExecutionException e) {
+                // The worker is closing: no channel any more, nothing left to send the rest with.
+                if (first instanceof UwsgiConnectionHandler.Adopted a) {
+                    ReferenceCountUtil.release(a.unsent());
+                    if (a.counted()) {
+                        rt.stats().exit(a.exchange().statsId, System.nanoTime() - a.exchange().startNanos);
+                    }
+                    a.exchange().release();
+                    a.exchange().body.discard();
+                }
+                close(socket, null);
+            }
+            return;
+        }
         if (waited != null) {
             waited.leaveEpoll();
         }
@@ -156,14 +176,25 @@ final class DirectServe {
     }
 
     private void respond(FileDescriptor socket, Waiting waited, Exchange ex) {
-        Response response;
-        boolean counted = !UwsgiConnectionHandler.overloaded(rt, ex);
-        if (counted) {
-            ex.statsId = rt.stats().enter(ex.requestLine);
-            response = UwsgiConnectionHandler.call(rt, ex); // never null: the whole body is in
-        } else {
-            response = UwsgiConnectionHandler.OVERLOADED;
+        if (UwsgiConnectionHandler.overloaded(rt, ex)) {
+            reply(socket, waited, ex, UwsgiConnectionHandler.OVERLOADED, false);
+            return;
         }
+        ex.statsId = rt.stats().enter(ex.requestLine);
+        if (ex.inline) {
+            reply(socket, waited, ex, UwsgiConnectionHandler.call(rt, ex), true); // never null: the body is in
+            return;
+        }
+        // A request that may block runs on its own virtual thread, which then answers on the
+        // socket itself: nothing else touches the descriptor meanwhile (it is in no epoll set).
+        if (waited != null) {
+            waited.leaveEpoll();
+        }
+        rt.executor().execute(() -> reply(socket, null, ex, UwsgiConnectionHandler.call(rt, ex), true));
+    }
+
+    /** Sends the response and closes, or hands both to a channel; on the event loop or the request's thread. */
+    private void reply(FileDescriptor socket, Waiting waited, Exchange ex, Response response, boolean counted) {
         ByteBuf out = rt.writer().encodeWhole(alloc, response, "HEAD".equals(ex.request.method()), ex.chunkedOk);
         if (out == null) {
             handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, null, counted));

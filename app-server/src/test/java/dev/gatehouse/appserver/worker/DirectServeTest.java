@@ -70,6 +70,13 @@ class DirectServeTest {
                 }).build();
                 case "/inline/big" -> Response.status(200).header("Content-Type", "application/octet-stream").body(BIG).build();
                 case "/inline/crash" -> throw new IllegalStateException("boom");
+                case "/thread" -> Response.ok(Thread.currentThread().isVirtual() ? "virtual" : "platform");
+                case "/stream" -> Response.status(200).body((OutputStream out) -> {
+                    for (int i = 0; i < 3; i++) {
+                        out.write(("part" + i + ";").getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                }).build();
                 case "/block" -> {
                     entered.countDown();
                     release.await(10, TimeUnit.SECONDS);
@@ -198,11 +205,26 @@ class DirectServeTest {
     }
 
     @Test
-    void blockingRequestRunsOnAVirtualThreadAsBefore() throws Exception {
+    void blockingRequestRunsOnAVirtualThreadWhichAnswersOnTheSocket() throws Exception {
         Path socket = start();
-        assertEquals(404, exchange(socket, UwsgiTestClient.get("/other")).status());
-        assertEquals(0, server.stats().directConnections());
+        try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
+            Thread.sleep(200); // accepted first: the request is certain to arrive whole
+            assertEquals("virtual", c.send(UwsgiTestClient.get("/thread")).response().bodyText());
+            assertTrue(c.closedByPeer());
+        }
+        assertEquals(1, server.stats().directConnections());
         assertEquals(1, server.stats().requests());
+        assertEquals(0, server.stats().inFlight());
+    }
+
+    @Test
+    void streamedBodyFromAVirtualThreadIsFinishedByAChannel() throws Exception {
+        Path socket = start();
+        for (int i = 0; i < 5; i++) {
+            assertEquals("part0;part1;part2;", exchange(socket, UwsgiTestClient.get("/stream")).bodyText());
+        }
+        assertEquals(0, server.stats().directConnections());
+        assertEquals(5, server.stats().requests());
     }
 
     @Test
