@@ -1,6 +1,7 @@
 package dev.gatehouse.uwsgi;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -80,6 +81,58 @@ public class UwsgiRequestDecoder extends ByteToMessageDecoder {
     /** How many body bytes of the current request have not arrived yet; 0 outside a body. */
     public long bodyBytesRemaining() {
         return state == State.BODY ? bodyRemaining : 0;
+    }
+
+    /**
+     * Decodes a packet that arrived whole, without a channel: for a server that reads a fresh
+     * connection's first bytes itself and skips the pipeline when they are one complete request.
+     *
+     * <p>Returns the request when {@code in} holds exactly one complete packet (header, vars block
+     * and all {@code CONTENT_LENGTH} body bytes, nothing after them) that a decoder with
+     * {@code config} accepts; the reader index is then at the body's first byte, and the vars
+     * block is held the way {@link #decode} holds it (a heap copy or a retained slice). Returns
+     * null, with {@code in} untouched, for anything else: too few bytes, bytes past the body, or a
+     * packet the decoder would refuse. The caller then feeds the same bytes to a decoder, which
+     * waits for the rest or reports the error.
+     */
+    public static UwsgiRequest decodeWhole(ByteBuf in, UwsgiDecoderConfig config, ByteBufAllocator alloc) {
+        int at = in.readerIndex();
+        int readable = in.readableBytes();
+        if (readable < PacketHeader.SIZE) {
+            return null;
+        }
+        int m1 = in.getUnsignedByte(at + PacketHeader.MODIFIER1_OFFSET);
+        int size = in.getUnsignedShortLE(at + PacketHeader.DATASIZE_OFFSET);
+        int m2 = in.getUnsignedByte(at + PacketHeader.MODIFIER2_OFFSET);
+        if (!config.modifierRule().accepts(m1, m2) || size > config.maxVarsSize()
+                || readable < PacketHeader.SIZE + size) {
+            return null;
+        }
+        ByteBuf block;
+        if (config.copyVarsToHeap() && !in.hasArray()) {
+            block = alloc.heapBuffer(size, size).writeBytes(in, at + PacketHeader.SIZE, size);
+        } else {
+            block = in.retainedSlice(at + PacketHeader.SIZE, size);
+        }
+        UwsgiVars vars;
+        try {
+            vars = UwsgiVars.parse(block, PacketHeader.SIZE);
+        } catch (UwsgiProtocolException e) {
+            block.release();
+            return null;
+        }
+        long length;
+        try {
+            length = vars.contentLength();
+        } catch (UwsgiProtocolException e) {
+            length = -1;
+        }
+        if (length != readable - PacketHeader.SIZE - size) {
+            vars.release();
+            return null;
+        }
+        in.readerIndex(at + PacketHeader.SIZE + size);
+        return new UwsgiRequest(m1, m2, vars, length);
     }
 
     @Override

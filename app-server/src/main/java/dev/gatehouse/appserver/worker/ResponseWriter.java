@@ -3,6 +3,7 @@ package dev.gatehouse.appserver.worker;
 import dev.gatehouse.appserver.api.Body;
 import dev.gatehouse.appserver.api.Response;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -24,6 +25,8 @@ import java.nio.file.StandardOpenOption;
 final class ResponseWriter {
 
     private static final int MAX_INLINE_BODY = 8 * 1024;
+    /** Bodies up to this size go out in one buffer with the head when the connection has no channel. */
+    static final int MAX_WHOLE_BODY = 64 * 1024;
 
     private final HttpDateClock clock;
 
@@ -82,14 +85,14 @@ final class ResponseWriter {
             if (body instanceof Body.Stream s) {
                 closeQuietly(s.stream());
             }
-            return new Sent(channel.writeAndFlush(encodeHead(channel, response, status, length, unknown)), false);
+            return new Sent(channel.writeAndFlush(encodeHead(channel.alloc(), response, status, length, unknown)), false);
         }
         switch (body) {
             case Body.Empty e -> {
-                return new Sent(channel.writeAndFlush(encodeHead(channel, response, status, 0, unknown)), false);
+                return new Sent(channel.writeAndFlush(encodeHead(channel.alloc(), response, status, 0, unknown)), false);
             }
             case Body.Bytes b -> {
-                ByteBuf headBuf = encodeHead(channel, response, status, length, unknown);
+                ByteBuf headBuf = encodeHead(channel.alloc(), response, status, length, unknown);
                 if (b.bytes().length <= MAX_INLINE_BODY) {
                     headBuf.writeBytes(b.bytes());
                     return new Sent(channel.writeAndFlush(headBuf), false);
@@ -98,7 +101,7 @@ final class ResponseWriter {
                 return new Sent(channel.writeAndFlush(Unpooled.wrappedBuffer(b.bytes())), false);
             }
             case Body.File f -> {
-                channel.write(encodeHead(channel, response, status, length, unknown));
+                channel.write(encodeHead(channel.alloc(), response, status, length, unknown));
                 // DefaultFileRegion closes the file once it has been sent (or failed).
                 return new Sent(channel.writeAndFlush(new DefaultFileRegion(file, 0, length)), false);
             }
@@ -120,14 +123,39 @@ final class ResponseWriter {
         }
     }
 
+    /**
+     * The whole response in one buffer, for a response whose body is already in memory (empty,
+     * or bytes up to {@link #MAX_WHOLE_BODY}); null for any other body, which {@link #write} sends.
+     * The same bytes {@link #write} would send.
+     */
+    ByteBuf encodeWhole(ByteBufAllocator alloc, Response response, boolean head, boolean chunkedOk) {
+        Body body = response.body();
+        int length;
+        if (body instanceof Body.Empty) {
+            length = 0;
+        } else if (body instanceof Body.Bytes b && b.bytes().length <= MAX_WHOLE_BODY) {
+            length = b.bytes().length;
+        } else {
+            return null;
+        }
+        int status = response.status();
+        boolean bodyless = head || status < 200 || status == 204 || status == 304;
+        BodyFraming unknown = chunkedOk ? BodyFraming.CHUNKED : BodyFraming.UNTIL_CLOSE;
+        ByteBuf buf = encodeHead(alloc.ioBuffer(256 + (bodyless ? 0 : length)), response, status, length, unknown);
+        if (!bodyless && length > 0) {
+            buf.writeBytes(((Body.Bytes) body).bytes());
+        }
+        return buf;
+    }
+
     private ChannelBodyStream bodyStream(Channel channel, WritabilityGate gate, Response response, int status,
             long length, boolean chunkedOk) {
         if (length >= 0 || chunkedOk) {
-            channel.write(encodeHead(channel, response, status, length, BodyFraming.CHUNKED));
+            channel.write(encodeHead(channel.alloc(), response, status, length, BodyFraming.CHUNKED));
             return new ChannelBodyStream(channel, gate, length < 0);
         }
         return new ChannelBodyStream(channel, gate,
-                measured -> encodeHead(channel, response, status, measured, BodyFraming.UNTIL_CLOSE));
+                measured -> encodeHead(channel.alloc(), response, status, measured, BodyFraming.UNTIL_CLOSE));
     }
 
     private Sent copyStream(ChannelBodyStream out, InputStream in, long length) throws IOException {
@@ -169,8 +197,11 @@ final class ResponseWriter {
      * @param length the body length, or -1 when unknown
      * @param unknown how a body of unknown length is framed: chunked, or (no header) until close
      */
-    private ByteBuf encodeHead(Channel channel, Response response, int status, long length, BodyFraming unknown) {
-        ByteBuf buf = channel.alloc().buffer(256);
+    private ByteBuf encodeHead(ByteBufAllocator alloc, Response response, int status, long length, BodyFraming unknown) {
+        return encodeHead(alloc.buffer(256), response, status, length, unknown);
+    }
+
+    private ByteBuf encodeHead(ByteBuf buf, Response response, int status, long length, BodyFraming unknown) {
         ByteBufUtil.writeAscii(buf, "HTTP/1.1 ");
         buf.writeByte('0' + status / 100).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
         buf.writeByte(' ');

@@ -32,8 +32,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UwsgiConnectionHandler.class);
 
     private static final RequestBody EMPTY_BODY = new RequestBody(0, FlowControl.NONE);
-    private static final Response SERVER_ERROR = Response.text(500, "Internal Server Error\n");
-    private static final Response OVERLOADED = Response.status(503)
+    static final Response SERVER_ERROR = Response.text(500, "Internal Server Error\n");
+    static final Response OVERLOADED = Response.status(503)
             .header("Content-Type", "text/plain; charset=utf-8")
             .header("Retry-After", "1")
             .body("Service Unavailable\n")
@@ -54,42 +54,6 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     UwsgiConnectionHandler(WorkerRuntime rt) {
         this.rt = rt;
-    }
-
-    /** One request on this connection, from its packet to its last response byte. */
-    private static final class Exchange {
-        final UwsgiRequest packet;
-        final RequestBody body;
-        final VarsRequest request;
-        /** Kept as text: logs may need it after the vars were released. */
-        final String requestLine;
-        final boolean keepAlive;
-        final boolean chunkedOk;
-        final long startNanos = System.nanoTime();
-        long statsId;
-        /** Runs on the event loop once the whole body is in (event-loop dispatch, or the app's hint). */
-        boolean inline;
-        boolean bodyReceived;
-        boolean dispatched;
-        boolean responded;
-        boolean released;
-        volatile boolean untilClose;
-
-        Exchange(UwsgiRequest packet, RequestBody body, boolean keepAlive, boolean chunkedOk) {
-            this.packet = packet;
-            this.body = body;
-            this.request = new VarsRequest(packet.vars(), body);
-            this.requestLine = request.requestLine();
-            this.keepAlive = keepAlive;
-            this.chunkedOk = chunkedOk;
-        }
-
-        void release() {
-            if (!released) {
-                released = true;
-                packet.release();
-            }
-        }
     }
 
     @Override
@@ -155,19 +119,16 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private void begin(ChannelHandlerContext ctx, UwsgiRequest packet) {
         setBusy(true);
         long length = packet.contentLength();
-        boolean keepAlive = rt.options().keepAlive() && isOne(packet.vars(), GatehouseVars.KEEPALIVE);
-        boolean inline = rt.options().dispatch() == Dispatch.EVENT_LOOP || rt.askNonBlocking() && length <= INLINE_BODY_LIMIT && nonBlocking(packet);
+        boolean keepAlive = keepAliveAsked(rt, packet);
+        boolean inline = runsInline(rt, packet);
         // An inline request waits for its whole body, so its body must not pause reading.
         FlowControl flow = inline ? FlowControl.NONE : bodyFlow(ctx.channel());
         Exchange ex = new Exchange(packet, new RequestBody(length, flow), keepAlive,
                 isOne(packet.vars(), GatehouseVars.CHUNKED));
         ex.inline = inline;
         current = ex;
-        int max = rt.options().maxConcurrency();
-        if (max > 0 && rt.stats().inFlight() >= max) {
+        if (overloaded(rt, ex)) {
             ex.dispatched = true;
-            rt.stats().rejected503();
-            log.warn("worker {}: max_concurrency {} reached, 503 for {}", rt.options().workerId(), max, ex.requestLine);
             send(ctx, ex, OVERLOADED, false);
             return;
         }
@@ -177,7 +138,29 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         // an inline request waits for the whole body: see process()
     }
 
-    private boolean nonBlocking(UwsgiRequest packet) {
+    /** The front asked to keep the connection after this request, and keep-alive is on. */
+    static boolean keepAliveAsked(WorkerRuntime rt, UwsgiRequest packet) {
+        return rt.options().keepAlive() && isOne(packet.vars(), GatehouseVars.KEEPALIVE);
+    }
+
+    /** The request runs on the event loop (once its whole body is in) rather than on a virtual thread. */
+    static boolean runsInline(WorkerRuntime rt, UwsgiRequest packet) {
+        return rt.options().dispatch() == Dispatch.EVENT_LOOP
+                || rt.askNonBlocking() && packet.contentLength() <= INLINE_BODY_LIMIT && nonBlocking(rt, packet);
+    }
+
+    /** {@code max_concurrency} is reached: the request is counted and logged, and gets {@link #OVERLOADED}. */
+    static boolean overloaded(WorkerRuntime rt, Exchange ex) {
+        int max = rt.options().maxConcurrency();
+        if (max > 0 && rt.stats().inFlight() >= max) {
+            rt.stats().rejected503();
+            log.warn("worker {}: max_concurrency {} reached, 503 for {}", rt.options().workerId(), max, ex.requestLine);
+            return true;
+        }
+        return false;
+    }
+
+    private static boolean nonBlocking(WorkerRuntime rt, UwsgiRequest packet) {
         try {
             return rt.app().isNonBlocking(new VarsRequest(packet.vars(), EMPTY_BODY));
         } catch (RuntimeException e) {
@@ -229,35 +212,71 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Runs the application; on its own thread, or on the event loop. */
     private void run(ChannelHandlerContext ctx, Exchange ex) {
-        Response response;
+        Response response = call(rt, ex);
+        if (response == null) {
+            // The front closed mid-body (logged once by channelInactive): no one to answer.
+            responded(ctx, ex, true, false);
+            return;
+        }
+        deliver(ctx, ex, response, true);
+    }
+
+    /**
+     * The application's response to the exchange's request: a 500 when it throws (logged), null
+     * when it failed because the front closed mid-body.
+     */
+    static Response call(WorkerRuntime rt, Exchange ex) {
         try {
-            response = rt.app().handle(ex.request);
+            Response response = rt.app().handle(ex.request);
             if (response == null) {
                 throw new IllegalStateException("the application returned no response (null)");
             }
+            return response;
         } catch (Throwable t) {
             if (ex.body.isAborted()) {
-                // The front closed mid-body (logged once by channelInactive): no one to answer.
-                responded(ctx, ex, true, false);
-                return;
+                return null;
             }
             rt.stats().exception();
             log.error("worker {}: {} failed, answered 500: {}{}",
                     rt.options().workerId(), ex.requestLine, t, where(t));
-            response = SERVER_ERROR;
+            return SERVER_ERROR;
         }
+    }
+
+    private void deliver(ChannelHandlerContext ctx, Exchange ex, Response response, boolean counted) {
         boolean onLoop = ctx.channel().eventLoop().inEventLoop();
         Body body = response.body();
         if (onLoop && (body instanceof Body.Stream || body instanceof Body.Streaming)) {
             // Streamed bodies wait for the client: never on the event loop.
-            Response r = response;
-            rt.executor().execute(() -> send(ctx, ex, r, true));
+            rt.executor().execute(() -> send(ctx, ex, response, counted));
         } else {
-            send(ctx, ex, response, true);
+            send(ctx, ex, response, counted);
         }
     }
 
-    private static String where(Throwable t) {
+    /**
+     * A request the acceptor read and answered without a channel, whose response could not go
+     * out there (a streamed or file body, or a socket that took only part of it): this
+     * connection finishes it. See {@link DirectServe}.
+     *
+     * @param unsent the rest of an encoded response, or null to send {@code response}
+     * @param counted the request is in flight ({@link WorkerStats#enter})
+     */
+    record Adopted(Exchange exchange, Response response, io.netty.buffer.ByteBuf unsent, boolean counted) {
+    }
+
+    private void adopt(ChannelHandlerContext ctx, Adopted a) {
+        Exchange ex = a.exchange();
+        current = ex;
+        setBusy(true);
+        if (a.unsent() != null) {
+            ctx.channel().writeAndFlush(a.unsent()).addListener(f -> responded(ctx, ex, a.counted(), f.isSuccess()));
+        } else {
+            deliver(ctx, ex, a.response(), a.counted());
+        }
+    }
+
+    static String where(Throwable t) {
         StackTraceElement[] trace = t.getStackTrace();
         return trace.length == 0 ? "" : " (at " + trace[0] + ")";
     }
@@ -390,6 +409,10 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof Adopted a) {
+            adopt(ctx, a);
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             Exchange ex = current;
             if (ex == null) {

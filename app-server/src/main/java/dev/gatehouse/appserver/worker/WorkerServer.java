@@ -3,24 +3,30 @@ package dev.gatehouse.appserver.worker;
 import dev.gatehouse.appserver.api.Application;
 import dev.gatehouse.uwsgi.UwsgiDecoderConfig;
 import dev.gatehouse.uwsgi.UwsgiRequestDecoder;
-import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,28 +37,46 @@ import org.slf4j.LoggerFactory;
 /**
  * One worker's uwsgi server: accepts connections from a listening socket (bound here, or
  * handed over by the master), decodes uwsgi packets and runs the application. Native epoll.
+ *
+ * <p>A connection whose first read is a whole request for the event loop is served without a
+ * channel ({@link DirectServe}); any other becomes a Netty channel with the uwsgi decoder and
+ * {@link UwsgiConnectionHandler}.
  */
 public final class WorkerServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerServer.class);
+    private static final WriteBufferWaterMark WRITE_BUFFER_WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    static {
+        // The listening socket is made before any channel, which is what loads the natives otherwise.
+        Epoll.ensureAvailability();
+    }
 
     private final WorkerOptions options;
     private final Application app;
-    private final EventLoopGroup group;
+    private final IoEventLoopGroup group;
+    private final IoEventLoop loop;
     private final ExecutorService executor;
     private final WorkerRuntime runtime;
     private final ChannelGroup connections;
-    private Channel server;
+    private final UwsgiDecoderConfig decoderConfig;
+    private final boolean tcp;
+    private UwsgiAcceptor acceptor;
+    private DirectServe direct;
+    private SocketAddress localAddress;
 
-    private WorkerServer(WorkerOptions options, Application app) {
+    private WorkerServer(WorkerOptions options, Application app, boolean tcp) {
         this.options = options;
         this.app = app;
+        this.tcp = tcp;
         // One I/O thread per worker: the prefork model scales by processes, and the
         // application runs on virtual threads, not on the I/O thread.
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-io"), EpollIoHandler.newFactory());
+        this.loop = group.next();
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gatehouse-req-", 0).factory());
         this.runtime = new WorkerRuntime(options, app, executor, new ResponseWriter(new HttpDateClock()), new WorkerStats());
         this.connections = new DefaultChannelGroup("uwsgi-connections", GlobalEventExecutor.INSTANCE);
+        this.decoderConfig = UwsgiDecoderConfig.defaults().withMaxVarsSize(options.maxVarsSize());
     }
 
     /**
@@ -62,21 +86,26 @@ public final class WorkerServer implements AutoCloseable {
      * @param backlog the listen backlog
      */
     public static WorkerServer bind(WorkerOptions options, Application app, SocketAddress address, int backlog)
-            throws InterruptedException {
-        WorkerServer ws = new WorkerServer(options, app);
+            throws InterruptedException, IOException {
         boolean unix = address instanceof DomainSocketAddress;
-        ServerBootstrap b = ws.bootstrap().channel(unix ? EpollServerDomainSocketChannel.class : EpollServerSocketChannel.class);
-        b.option(ChannelOption.SO_BACKLOG, backlog);
-        if (!unix) {
-            b.option(ChannelOption.SO_REUSEADDR, true);
-        }
+        Socket socket = unix ? Socket.newSocketDomain() : Socket.newSocketStream();
+        Runnable onClose = null;
         try {
-            ws.server = b.bind(address).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
-            ws.close();
+            if (!unix) {
+                socket.setReuseAddress(true);
+            }
+            socket.bind(address);
+            socket.listen(backlog);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
             throw e;
         }
-        return ws;
+        if (unix) {
+            // As Netty's server channel does: the socket file goes with the socket that bound it.
+            Path file = Path.of(((DomainSocketAddress) address).path());
+            onClose = () -> file.toFile().delete();
+        }
+        return start(options, app, socket, !unix, onClose, unix ? address : socket.localAddress());
     }
 
     /**
@@ -84,49 +113,95 @@ public final class WorkerServer implements AutoCloseable {
      * the kernel spreads connections over the workers' sockets, with no shared accept queue.
      */
     public static WorkerServer bindReusePort(WorkerOptions options, Application app, java.net.InetSocketAddress address,
-            int backlog) throws InterruptedException {
-        WorkerServer ws = new WorkerServer(options, app);
-        ServerBootstrap b = ws.bootstrap().channel(EpollServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, backlog)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(io.netty.channel.epoll.EpollChannelOption.SO_REUSEPORT, true);
+            int backlog) throws InterruptedException, IOException {
+        Socket socket = Socket.newSocketStream();
         try {
-            ws.server = b.bind(address).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
-            ws.close();
+            socket.setReuseAddress(true);
+            socket.setReusePort(true);
+            socket.bind(address);
+            socket.listen(backlog);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
             throw e;
+        }
+        return start(options, app, socket, true, null, socket.localAddress());
+    }
+
+    /**
+     * Serves from a listening socket that is already bound and listening (inherited from the
+     * master, which keeps its own descriptor of it).
+     *
+     * @param listenFd the descriptor, non-blocking
+     * @param tcp a TCP socket rather than a unix one
+     */
+    public static WorkerServer adopt(WorkerOptions options, Application app, int listenFd, boolean tcp)
+            throws InterruptedException {
+        return start(options, app, new Socket(listenFd), tcp, null, null);
+    }
+
+    /** Serves from {@code listener}, bound and listening (tests prepare one with their own options). */
+    static WorkerServer start(WorkerOptions options, Application app, Socket listener, boolean tcp,
+            Runnable onClose, SocketAddress localAddress) throws InterruptedException {
+        WorkerServer ws = new WorkerServer(options, app, tcp);
+        ws.localAddress = localAddress;
+        ws.direct = new DirectServe(ws.runtime, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp, ws::openChannel);
+        ws.acceptor = new UwsgiAcceptor(listener, ws.direct, options.workerId(), onClose);
+        Future<?> registered = ws.acceptor.start(ws.loop).await();
+        if (!registered.isSuccess()) {
+            ws.acceptor.close();
+            ws.close();
+            throw new IllegalStateException("cannot register the listening socket with the event loop", registered.cause());
         }
         return ws;
     }
 
     /**
-     * Serves from a listening socket that is already bound (inherited from the master).
-     *
-     * @param listener an active server channel wrapping the inherited descriptor
+     * Makes a channel of an accepted connection that {@link DirectServe} did not finish, and
+     * hands it what was read or answered already. On the event loop.
      */
-    public static WorkerServer adopt(WorkerOptions options, Application app, ServerChannel listener)
-            throws InterruptedException {
-        WorkerServer ws = new WorkerServer(options, app);
-        ServerBootstrap b = ws.bootstrap().channelFactory(() -> listener);
-        ws.server = b.register().sync().channel();
-        return ws;
+    private void openChannel(int fd, Object first) {
+        Channel ch;
+        try {
+            ch = tcp ? new EpollSocketChannel(fd) : new EpollDomainSocketChannel(fd);
+        } catch (RuntimeException e) {
+            log.warn("worker {}: cannot set up an accepted connection, closing it: {}", options.workerId(), e.toString());
+            ReferenceCountUtil.release(first instanceof UwsgiConnectionHandler.Adopted a ? a.unsent() : first);
+            closeFd(fd);
+            return;
+        }
+        ch.config().setWriteBufferWaterMark(WRITE_BUFFER_WATER_MARK);
+        connections.add(ch);
+        ch.pipeline().addLast("read-timeout", new IdleStateHandler(options.readTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        ch.pipeline().addLast("uwsgi-decoder", new UwsgiRequestDecoder(decoderConfig));
+        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime));
+        loop.register(ch).addListener(f -> {
+            if (!f.isSuccess()) {
+                log.warn("worker {}: cannot register an accepted connection, closing it: {}",
+                        options.workerId(), f.cause().toString());
+                ReferenceCountUtil.release(first instanceof UwsgiConnectionHandler.Adopted a ? a.unsent() : first);
+                ch.unsafe().closeForcibly();
+                return;
+            }
+            if (first instanceof ByteBuf bytes) {
+                if (bytes.isReadable()) {
+                    // The connection's first read, made by DirectServe.
+                    ch.pipeline().fireChannelRead(bytes);
+                    ch.pipeline().fireChannelReadComplete();
+                } else {
+                    bytes.release();
+                }
+            } else {
+                ch.pipeline().fireUserEventTriggered(first);
+            }
+        });
     }
 
-    private ServerBootstrap bootstrap() {
-        UwsgiDecoderConfig decoderConfig = UwsgiDecoderConfig.defaults().withMaxVarsSize(options.maxVarsSize());
-        long readTimeoutMs = options.readTimeout().toMillis();
-        return new ServerBootstrap()
-                .group(group)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        connections.add(ch);
-                        ch.pipeline().addLast("read-timeout", new IdleStateHandler(readTimeoutMs, 0, 0, TimeUnit.MILLISECONDS));
-                        ch.pipeline().addLast("uwsgi-decoder", new UwsgiRequestDecoder(decoderConfig));
-                        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime));
-                    }
-                });
+    private static void closeFd(int fd) {
+        try {
+            new FileDescriptor(fd).close();
+        } catch (IOException ignored) {
+            // nothing more to do for a connection that could not be set up
+        }
     }
 
     /** The counters of this worker. */
@@ -141,17 +216,15 @@ public final class WorkerServer implements AutoCloseable {
 
     /** The listening channel's local address (null for an inherited unix socket). */
     public SocketAddress localAddress() {
-        return server.localAddress();
+        return localAddress;
     }
 
     /** Stops accepting new connections; connections already open go on. */
     public void stopAccepting() {
-        if (server != null && server.isOpen()) {
-            if (server.isRegistered()) {
-                // Deregister instead of closing an inherited socket: the master and the
-                // other workers still accept from the same descriptor.
-                server.close().syncUninterruptibly();
-            }
+        // Closes this process's descriptor only: the master and the other workers still
+        // accept from the same socket.
+        if (acceptor != null && !loop.isShutdown()) {
+            loop.submit(acceptor::stop).syncUninterruptibly();
         }
     }
 
@@ -207,10 +280,11 @@ public final class WorkerServer implements AutoCloseable {
     @Override
     public void close() {
         awaitInFlight(Duration.ofMillis(500));
-        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        if (server != null) {
-            server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        stopAccepting();
+        if (direct != null && !loop.isShutdown()) {
+            loop.submit(direct::closeWaiting).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         executor.shutdownNow();
         try {

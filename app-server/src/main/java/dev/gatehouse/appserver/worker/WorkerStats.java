@@ -12,6 +12,7 @@ public final class WorkerStats {
     private final LongAdder exceptions = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder connections = new LongAdder();
+    private final LongAdder directConnections = new LongAdder();
     private final LongAdder protocolErrors = new LongAdder();
     private final LongAdder responseNanos = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -46,6 +47,11 @@ public final class WorkerStats {
     /** Connections accepted. */
     public long connections() {
         return connections.sum();
+    }
+
+    /** Connections served whole without a channel ({@link DirectServe}); part of {@link #connections()}. */
+    long directConnections() {
+        return directConnections.sum();
     }
 
     /** Connections closed for a malformed uwsgi packet. */
@@ -116,6 +122,11 @@ public final class WorkerStats {
 
     void connection() {
         connections.increment();
+    }
+
+    void directConnection() {
+        connections.increment();
+        directConnections.increment();
     }
 
     void protocolError() {

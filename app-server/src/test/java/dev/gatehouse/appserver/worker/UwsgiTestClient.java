@@ -21,8 +21,22 @@ final class UwsgiTestClient implements AutoCloseable {
     final OutputStream out;
 
     UwsgiTestClient(Path socket) throws IOException {
-        channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socket));
+        this(UnixDomainSocketAddress.of(socket));
+    }
+
+    /** A client of a unix socket ({@link UnixDomainSocketAddress}) or a TCP one. */
+    UwsgiTestClient(java.net.SocketAddress address) throws IOException {
+        this(address, 0);
+    }
+
+    /** @param receiveBuffer SO_RCVBUF for a TCP client, to make the server's writes partial; 0: default */
+    UwsgiTestClient(java.net.SocketAddress address, int receiveBuffer) throws IOException {
+        channel = address instanceof UnixDomainSocketAddress
+                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+        if (receiveBuffer > 0) {
+            channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, receiveBuffer);
+        }
+        channel.connect(address);
         in = new java.io.BufferedInputStream(Channels.newInputStream(channel));
         out = Channels.newOutputStream(channel);
     }

@@ -1,0 +1,42 @@
+package dev.gatehouse.appserver.worker;
+
+import dev.gatehouse.uwsgi.UwsgiRequest;
+
+/**
+ * One request on a connection, from its packet to its last response byte. Lives on the event
+ * loop; only {@link #untilClose} is written from the application's thread.
+ */
+final class Exchange {
+    final UwsgiRequest packet;
+    final RequestBody body;
+    final VarsRequest request;
+    /** Kept as text: logs may need it after the vars were released. */
+    final String requestLine;
+    final boolean keepAlive;
+    final boolean chunkedOk;
+    final long startNanos = System.nanoTime();
+    long statsId;
+    /** Runs on the event loop once the whole body is in (event-loop dispatch, or the app's hint). */
+    boolean inline;
+    boolean bodyReceived;
+    boolean dispatched;
+    boolean responded;
+    boolean released;
+    volatile boolean untilClose;
+
+    Exchange(UwsgiRequest packet, RequestBody body, boolean keepAlive, boolean chunkedOk) {
+        this.packet = packet;
+        this.body = body;
+        this.request = new VarsRequest(packet.vars(), body);
+        this.requestLine = request.requestLine();
+        this.keepAlive = keepAlive;
+        this.chunkedOk = chunkedOk;
+    }
+
+    void release() {
+        if (!released) {
+            released = true;
+            packet.release();
+        }
+    }
+}
