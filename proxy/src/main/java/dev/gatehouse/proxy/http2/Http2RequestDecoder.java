@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -41,6 +43,8 @@ import java.util.Map;
  * </ul>
  */
 final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Http2RequestDecoder.class);
 
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
     private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
@@ -136,6 +140,20 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Http2FrameStreamException || cause instanceof Http2Exception) {
+            // The codec has reset the stream already (a malformed field, DATA past
+            // content-length): nothing to answer, one debug line.
+            log.debug("{} stream {}: {}", ctx.channel().parent().remoteAddress(),
+                    ((io.netty.handler.codec.http2.Http2StreamChannel) ctx.channel()).stream().id(),
+                    (cause.getCause() != null ? cause.getCause() : cause).getMessage());
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
     private void checkLength() throws Reject {
         if (declaredLength >= 0 && received != declaredLength) {
             throw bad("DATA of " + received + " bytes for content-length " + declaredLength);
@@ -198,11 +216,11 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
             }
         }
         HttpHeaders headers = HEADERS.newHeaders();
-        copyFields(in, headers, false);
-        if (authority != null && !authority.isEmpty() && !headers.contains(HttpHeaderNames.HOST)) {
+        if (authority != null && !authority.isEmpty() && !in.contains(HttpHeaderNames.HOST)) {
             checkValue(authority);
-            headers.set(HttpHeaderNames.HOST, authority.toString());
+            headers.add(HttpHeaderNames.HOST, authority.toString());
         }
+        copyFields(in, headers, false);
         String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
         if (length != null) {
             if (headers.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
