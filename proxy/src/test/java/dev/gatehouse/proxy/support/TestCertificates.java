@@ -57,6 +57,11 @@ public final class TestCertificates {
 
     /** A connected, handshaken TLS socket to 127.0.0.1:{@code port} offering {@code alpn}, sending SNI {@code sni}. */
     public static SSLSocket connect(int port, String sni, String... alpn) {
+        return connect(port, sni, null, alpn);
+    }
+
+    /** Like {@link #connect(int, String, String...)}, enabling only {@code protocols} (TLSv1.2, TLSv1.3) when not null. */
+    public static SSLSocket connect(int port, String sni, String[] protocols, String... alpn) {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, new TrustManager[] {new TrustAll()}, new SecureRandom());
@@ -66,6 +71,9 @@ public final class TestCertificates {
                 p.setServerNames(List.of(new SNIHostName(sni)));
             }
             p.setApplicationProtocols(alpn);
+            if (protocols != null) {
+                p.setProtocols(protocols);
+            }
             s.setSSLParameters(p);
             s.setSoTimeout(10_000);
             s.startHandshake();
