@@ -176,6 +176,16 @@ class ListenConfigTest {
     }
 
     @Test
+    void overridesSetKeysOfAPlainStringEntry() {
+        java.util.Map<String, String> o = new java.util.LinkedHashMap<>();
+        o.put("listen", "127.0.0.1:80,127.0.0.1:81");
+        o.put("listen[1].http2", "true");
+        ProxyConfig c = ProxyConfig.fromToml("", FILE, o);
+        assertEquals(List.of(ListenConfig.plain(Address.parse("127.0.0.1:80")),
+                new ListenConfig(Address.parse("127.0.0.1:81"), Optional.empty(), true, false, 443)), c.listeners());
+    }
+
+    @Test
     void http2LimitsHaveRanges() {
         assertEquals("gatehouse-proxy.toml: http2_max_concurrent_streams = 0: expected an integer from 1 to 100000",
                 error("http2_max_concurrent_streams = 0"));

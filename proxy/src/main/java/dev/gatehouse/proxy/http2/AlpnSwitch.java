@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.NotSslRecordException;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,7 @@ public final class AlpnSwitch extends ApplicationProtocolNegotiationHandler {
     private final ProxyContext context;
     private final Generation generation;
     private final ListenConfig listener;
+    private boolean failureLogged;
 
     /** A switch for a connection accepted under {@code generation} on {@code listener}. */
     public AlpnSwitch(ProxyContext context, Generation generation, ListenConfig listener) {
@@ -46,24 +48,35 @@ public final class AlpnSwitch extends ApplicationProtocolNegotiationHandler {
 
     @Override
     protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-        log.info("{}: TLS handshake failed: {}", ctx.channel().remoteAddress(), reason(cause));
+        logFailure(ctx, cause);
         ctx.close();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A handshake error arrives here as well as in handshakeFailure, which logs it.
-        if (!(cause instanceof DecoderException && cause.getCause() instanceof SSLException)
-                && !(cause instanceof SSLException)) {
+        // A handshake error can arrive both here and in handshakeFailure: logged once.
+        if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
+            logFailure(ctx, cause);
+        } else {
             log.debug("{}: closing before the protocol was chosen: {}", ctx.channel().remoteAddress(), reason(cause));
         }
         ctx.close();
+    }
+
+    private void logFailure(ChannelHandlerContext ctx, Throwable cause) {
+        if (!failureLogged) {
+            failureLogged = true;
+            log.info("{}: TLS handshake failed: {}", ctx.channel().remoteAddress(), reason(cause));
+        }
     }
 
     static String reason(Throwable cause) {
         Throwable t = cause;
         while (t.getCause() != null && t instanceof DecoderException) {
             t = t.getCause();
+        }
+        if (t instanceof NotSslRecordException) {
+            return "not a TLS record (cleartext sent to a TLS port?)";
         }
         String m = t.getMessage();
         return m == null ? t.getClass().getSimpleName() : m.length() > 200 ? m.substring(0, 200) + "..." : m;
