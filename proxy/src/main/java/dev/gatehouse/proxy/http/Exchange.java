@@ -56,6 +56,7 @@ public final class Exchange {
     private boolean headSent;
     private boolean finished;
     private Runnable onWritable;
+    private Runnable onAbort;
 
     Exchange(RequestDispatcher connection, ChannelHandlerContext ctx, ParsedRequest request, String path,
             Generation generation, boolean keepAlive) {
@@ -138,6 +139,16 @@ public final class Exchange {
         }
     }
 
+    /**
+     * Runs {@code task} on the event loop if this exchange is cut before it finished: the client
+     * went away, timed out, or the connection was closed under it. A handler that works on the
+     * request elsewhere (an upstream call) stops there and frees what it holds, instead of
+     * finding out at its next write. One task per exchange; a later call replaces it.
+     */
+    public void onAbort(Runnable task) {
+        this.onAbort = task;
+    }
+
     void writabilityChanged() {
         Runnable t = onWritable;
         if (t != null && isWritable()) {
@@ -210,8 +221,13 @@ public final class Exchange {
             eventLoop().execute(() -> sendHead(head));
             return;
         }
-        if (headSent || finished) {
+        if (headSent) {
             throw new IllegalStateException("response head already sent for " + describe());
+        }
+        if (finished) {
+            // Aborted (client gone) while the handler was producing its answer: nobody takes it.
+            ReferenceCountUtil.release(head);
+            return;
         }
         headSent = true;
         status = head.status().code();
@@ -382,6 +398,11 @@ public final class Exchange {
                 status = 499;
             }
             connection.exchangeFinished(this);
+            Runnable task = onAbort;
+            onAbort = null;
+            if (task != null) {
+                task.run();
+            }
         }
     }
 

@@ -123,6 +123,7 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
     }
 
     void begin() {
+        ex.onAbort(() -> clientGone("the client connection ended"));
         if (streaming) {
             if (buildPacket(request.contentLength())) {
                 attempt();
@@ -178,13 +179,7 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
 
     @Override
     public void abort(String reason) {
-        if (done) {
-            return;
-        }
-        log.debug("{} {}: client body aborted: {}", request.method(), request.uri(), reason);
-        done = true;
-        closeConnection(false);
-        cleanup();
+        clientGone("client body aborted: " + reason);
     }
 
     private boolean buildPacket(long bodyLength) {
@@ -371,9 +366,9 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         peer = null;
         lastFailureTimeout = timeout;
         if (headSentToClient) {
-            ex.abort();
             done = true;
             cleanup();
+            ex.abort();
             return;
         }
         if (invalid) {
@@ -457,7 +452,7 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
             if (ex.finished()) {
                 // The client went away: stop reading a response nobody takes.
                 b.release();
-                clientGone();
+                clientGone("the client connection ended");
                 return;
             }
             ex.sendBody(new DefaultHttpContent(b));
@@ -627,7 +622,16 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         ex.finish();
     }
 
-    private void clientGone() {
+    /**
+     * The client side ended first (gone, timed out, broken body): the upstream connection is
+     * closed mid-exchange, as nginx does without {@code uwsgi_ignore_client_abort}, and the server
+     * is not blamed for it.
+     */
+    private void clientGone(String why) {
+        if (done) {
+            return;
+        }
+        log.debug("{} {}: {}; closing the upstream connection", request.method(), request.uri(), why);
         done = true;
         cancelTimer();
         if (peer != null) {

@@ -54,7 +54,7 @@ final class UpstreamPool implements AutoCloseable {
     private final List<UpstreamPeer> backup = new ArrayList<>();
     /** nginx ignores max_fails and fail_timeout when a group has a single server. */
     private final boolean healthChecked;
-    private final Map<EventLoop, ArrayDeque<UpstreamConnection>> idle = new ConcurrentHashMap<>();
+    private final Map<EventLoop, IdleConnections> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     UpstreamPool(UpstreamConfig config) {
@@ -146,12 +146,12 @@ final class UpstreamPool implements AutoCloseable {
 
     /** An idle connection to {@code peer} opened on {@code loop}, or null. Call on {@code loop}. */
     UpstreamConnection idleConnection(EventLoop loop, UpstreamPeer peer) {
-        ArrayDeque<UpstreamConnection> q = idle.get(loop);
-        if (q == null) {
+        IdleConnections idle = this.idle.get(loop);
+        if (idle == null) {
             return null;
         }
         // Most recently used first: it is the least likely to have been closed by the server.
-        for (Iterator<UpstreamConnection> it = q.descendingIterator(); it.hasNext(); ) {
+        for (Iterator<UpstreamConnection> it = idle.queue.descendingIterator(); it.hasNext(); ) {
             UpstreamConnection c = it.next();
             if (c.peer == peer) {
                 it.remove();
@@ -174,27 +174,56 @@ final class UpstreamPool implements AutoCloseable {
             c.peer.reused();
         }
         EventLoop loop = c.channel.eventLoop();
-        ArrayDeque<UpstreamConnection> q = idle.computeIfAbsent(loop, l -> new ArrayDeque<>());
+        IdleConnections idle = this.idle.computeIfAbsent(loop, IdleConnections::new);
         c.detach();
         c.idleSince = System.nanoTime();
-        q.addLast(c);
-        while (q.size() > config.keepalive()) {
-            q.pollFirst().close();
+        idle.queue.addLast(c);
+        while (idle.queue.size() > config.keepalive()) {
+            idle.queue.pollFirst().close();
         }
-        loop.schedule(() -> {
-            if (q.contains(c) && System.nanoTime() - c.idleSince >= TimeUnit.MILLISECONDS.toNanos(IDLE_TIMEOUT_MILLIS)) {
-                q.remove(c);
-                c.close();
-            }
-        }, IDLE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        idle.sweepLater();
     }
 
     /** The server closed an idle connection (or it broke). */
     void closedWhileIdle(UpstreamConnection c, boolean byServer) {
-        ArrayDeque<UpstreamConnection> q = idle.get(c.channel.eventLoop());
-        boolean wasIdle = q != null && q.remove(c);
+        IdleConnections idle = this.idle.get(c.channel.eventLoop());
+        boolean wasIdle = idle != null && idle.queue.remove(c);
         if (wasIdle && byServer && c.requests == 1) {
             c.peer.closedWhileIdle();
+        }
+    }
+
+    /**
+     * One loop's idle connections, oldest first (a connection joins at the tail when its response
+     * ends), and one pending sweep that closes those idle past {@link #IDLE_TIMEOUT_MILLIS}: a
+     * timer per loop, not one per kept connection, which would be one per request.
+     */
+    private static final class IdleConnections {
+        private static final long TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_TIMEOUT_MILLIS);
+
+        final EventLoop loop;
+        final ArrayDeque<UpstreamConnection> queue = new ArrayDeque<>();
+        private boolean sweepPending;
+
+        IdleConnections(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        void sweepLater() {
+            if (!sweepPending && !queue.isEmpty()) {
+                sweepPending = true;
+                long due = queue.peekFirst().idleSince + TIMEOUT_NANOS - System.nanoTime();
+                loop.schedule(this::sweep, Math.max(due, 0), TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void sweep() {
+            sweepPending = false;
+            long now = System.nanoTime();
+            while (!queue.isEmpty() && now - queue.peekFirst().idleSince >= TIMEOUT_NANOS) {
+                queue.pollFirst().close();
+            }
+            sweepLater();
         }
     }
 
@@ -236,15 +265,14 @@ final class UpstreamPool implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Map.Entry<EventLoop, ArrayDeque<UpstreamConnection>> e : idle.entrySet()) {
-            ArrayDeque<UpstreamConnection> q = e.getValue();
-            if (e.getKey().isShuttingDown()) {
+        for (IdleConnections idle : idle.values()) {
+            if (idle.loop.isShuttingDown()) {
                 continue; // the loop closes its channels itself
             }
             try {
-                e.getKey().execute(() -> {
-                    while (!q.isEmpty()) {
-                        q.poll().close();
+                idle.loop.execute(() -> {
+                    while (!idle.queue.isEmpty()) {
+                        idle.queue.poll().close();
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException stopped) {

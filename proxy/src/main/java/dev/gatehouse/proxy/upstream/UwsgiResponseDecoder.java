@@ -187,16 +187,18 @@ final class UwsgiResponseDecoder extends ByteToMessageDecoder {
     }
 
     private ResponseHead parseHead(String head) {
-        String[] lines = head.split("\r?\n");
         HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
         HttpResponseStatus status = null;
-        int i = 0;
-        if (lines.length > 0 && lines[0].startsWith("HTTP/")) {
-            status = parseStatusLine(lines[0]);
-            i = 1;
-        }
-        for (; i < lines.length; i++) {
-            String line = lines[i];
+        // Lines end in LF or CRLF, as nginx accepts them.
+        for (int pos = 0, lineNo = 0; pos < head.length(); lineNo++) {
+            int lf = head.indexOf('\n', pos);
+            int end = lf < 0 ? head.length() : lf;
+            String line = head.substring(pos, end > pos && head.charAt(end - 1) == '\r' ? end - 1 : end);
+            pos = end + 1;
+            if (lineNo == 0 && line.startsWith("HTTP/")) {
+                status = parseStatusLine(line);
+                continue;
+            }
             if (line.isEmpty()) {
                 continue;
             }

@@ -301,6 +301,44 @@ class UwsgiForwardingTest {
     }
 
     @Test
+    void clientThatLeavesBeforeTheAnswerDoesNotCountAsAServerFailure() throws Exception {
+        // The slow server answers late; its client has gone by then. With max_fails = 1 a single
+        // failure would take it out of rotation for a minute, so every later request would go to
+        // the other server: a client leaving must not count as one.
+        java.util.concurrent.CountDownLatch clientLeft = new java.util.concurrent.CountDownLatch(1);
+        FakeUwsgiServer slow = upstream((pkt, out) -> {
+            if (pkt.var("REQUEST_URI").equals("/leave")) {
+                try {
+                    clientLeft.await(10, TimeUnit.SECONDS);
+                    Thread.sleep(200); // the proxy sees the client's close first
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return ok(pkt, out);
+        });
+        FakeUwsgiServer other = upstream(UwsgiForwardingTest::ok);
+        TestProxy p = proxy(pool("{ address = \"" + slow.address() + "\", max_fails = 1, fail_timeout = \"60s\" }, "
+                + "{ address = \"" + other.address() + "\", max_fails = 1, fail_timeout = \"60s\" }", "keepalive = 0"));
+        try (RawClient c = p.client()) {
+            // Round robin starts at the first server: /leave goes to the slow one.
+            c.send("GET /leave HTTP/1.1\r\nHost: x\r\n\r\n");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (slow.packets.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, slow.packets.size(), "the request reached the slow server");
+        }
+        clientLeft.countDown();
+        Thread.sleep(600);
+        for (int i = 0; i < 6; i++) {
+            assertEquals(200, get(p, "/after" + i).statusCode());
+        }
+        assertEquals(4, slow.packets.size(), "the slow server stays in rotation: " + slow.packets.size()
+                + " packets, the other server " + other.packets.size());
+    }
+
+    @Test
     void stalePooledConnectionIsRetriedOnAFreshOneEvenForPost() throws Exception {
         // Keeps the connection after the first response, then closes it on the second packet
         // without a byte: a server closing an idle connection just as the proxy reuses it.
