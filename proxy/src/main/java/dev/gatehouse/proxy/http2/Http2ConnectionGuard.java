@@ -41,11 +41,21 @@ final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
         codec.connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onGoAwaySent(int lastStreamId, long errorCode, ByteBuf debugData) {
-                if (errorCode != Http2Error.NO_ERROR.code()) {
-                    Http2Error e = Http2Error.valueOf(errorCode);
-                    log.warn("{}: HTTP/2 connection closed with GOAWAY {}: {}", ctx.channel().remoteAddress(),
-                            e == null ? Long.toString(errorCode) : e.name(),
-                            debugData.toString(StandardCharsets.UTF_8));
+                if (errorCode == Http2Error.NO_ERROR.code()) {
+                    return;
+                }
+                Http2Error e = Http2Error.valueOf(errorCode);
+                String name = e == null ? Long.toString(errorCode) : e.name();
+                String reason = debugData.toString(StandardCharsets.UTF_8);
+                if (e == Http2Error.INTERNAL_ERROR) {
+                    // Our side, mostly a write racing the client's close ("SSLEngine closed
+                    // already"): not something the client did.
+                    log.debug("{}: HTTP/2 connection closed with GOAWAY {}: {}", ctx.channel().remoteAddress(), name,
+                            reason);
+                } else {
+                    // The client broke the protocol or a limit (a flood cut off): one line each.
+                    log.warn("{}: HTTP/2 connection closed with GOAWAY {}: {}", ctx.channel().remoteAddress(), name,
+                            reason);
                 }
             }
 
