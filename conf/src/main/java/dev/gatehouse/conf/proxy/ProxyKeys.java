@@ -48,7 +48,7 @@ final class ProxyKeys {
     static final Key<Path> LISTEN_PRIVATE_KEY = Key.optional("listen[].private_key", ValueType.path(),
             "PEM private key of certificate, unencrypted PKCS#8 (-----BEGIN PRIVATE KEY-----)");
     static final Key<Boolean> LISTEN_HTTP2 = Key.computed("listen[].http2", ValueType.bool(), () -> null,
-            "true with tls, else false",
+            "(true with tls, else false)",
             "HTTP/2: with tls offered by ALPN beside http/1.1; without tls h2c with prior knowledge beside HTTP/1.1");
     static final Key<Boolean> LISTEN_REDIRECT_TO_HTTPS = Key.of("listen[].redirect_to_https", ValueType.bool(), false,
             "Answer every request with 301 to the same host and URI over https (cleartext listeners)");
