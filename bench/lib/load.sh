@@ -1,8 +1,10 @@
-# The load: one check request with curl, then wrk (1 thread, 50 connections). Sourced by
-# bench/run, which sets WORK and BENCH_LIB.
+# The load: one check request with curl, then wrk (1 thread, 50 connections), or h2load for
+# the HTTP/2 load (50 connections, 10 streams each). Sourced by bench/run, which sets WORK and
+# BENCH_LIB.
 
 WRK_THREADS=1
 WRK_CONNECTIONS=50
+H2_STREAMS=10
 
 # prepare_loads: the wrk scripts (each load's request plus lib/wrk/report.lua) and the body files
 # curl sends, under WORK.
@@ -20,7 +22,9 @@ prepare_loads() {
 request_once() {
   local load=$1 url=$2 out=$3 args=()
   [ "$load" = post-4k ] && args=(--data-binary "@$WORK/body-post-4k.bin" -H 'Content-Type: application/octet-stream')
-  curl -s --max-time 5 -o "$out" -w '%{http_code}' "${args[@]}" "$url" 2>/dev/null || true
+  [ "$load" = h2-get ] && args=(--http2)
+  # -k: the TLS stacks serve the benchmark's own self-signed certificate.
+  curl -s -k --max-time 5 -o "$out" -w '%{http_code}' "${args[@]}" "$url" 2>/dev/null || true
 }
 
 # wait_answering LOAD URL OUT TIMEOUT_S PIDS...: polls until URL answers 200, while all PIDS
@@ -56,6 +60,7 @@ answer_matches() {
 # W_CONNECT, W_READ, W_WRITE, W_TIMEOUT from report.lua's line. Returns 1 when wrk gave none.
 run_wrk() {
   local load=$1 url=$2 seconds=$3 out=$4 line
+  [ "$load" = h2-get ] && { run_h2load "$@"; return; }
   # In the background and waited for, so that a TERM to bench/run is handled at once (bash runs
   # a trap only after the foreground command ends) and stop_all stops wrk too.
   spawn "$out" timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "${seconds}s" --latency \
@@ -83,4 +88,32 @@ field() {
     [ "${pair%%=*}" = "$1" ] && { echo "${pair#*=}"; return; }
   done
   echo 0
+}
+
+# run_h2load LOAD URL SECONDS OUT: the HTTP/2 load, h2load -c WRK_CONNECTIONS -m H2_STREAMS for
+# SECONDS; sets the same W_* as run_wrk, latencies from its per-request log. Returns 1 when
+# h2load gave no result.
+run_h2load() {
+  local url=$2 seconds=$3 out=$4 line
+  spawn "$out" timeout $((seconds + 30)) h2load -c "$WRK_CONNECTIONS" -t 1 -m "$H2_STREAMS" -D "$seconds" \
+    --log-file="$out.requests" "$url"
+  wait "$SPAWNED_PID"
+  forget "$SPAWNED_PID"
+  # "finished in 8.00s, 12345.60 req/s, ..."; "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
+  line=$(grep -m1 '^finished in' "$out") || return 1
+  W_RPS=$(sed -E 's/.*, ([0-9.]+) req\/s.*/\1/' <<<"$line")
+  line=$(grep -m1 '^requests:' "$out") || return 1
+  W_STATUS=$(awk '/^status codes:/ { print $7 + $9 }' "$out")
+  W_STATUS=${W_STATUS:-0}
+  W_READ=$(sed -E 's/.* ([0-9]+) errored.*/\1/' <<<"$line")
+  W_TIMEOUT=$(sed -E 's/.* ([0-9]+) timeout.*/\1/' <<<"$line")
+  W_CONNECT=0 W_WRITE=0
+  read -r W_P50_US W_P99_US < <(cut -f3 "$out.requests" | sort -n | awk '
+    { v[NR] = $1 }
+    END {
+      if (!NR) { print "0 0"; exit }
+      p50 = int((NR + 1) / 2); p99 = int(NR * 0.99 + 0.5); if (p99 < 1) p99 = 1
+      printf "%d %d\n", v[p50], v[p99]
+    }')
+  rm -f "$out.requests"
 }

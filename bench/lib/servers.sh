@@ -37,11 +37,12 @@ start_uwsgi() {
   BACKEND_PID=$SPAWNED_PID
 }
 
-# start_nginx DIR PORT LOCATION: nginx on 127.0.0.1:PORT, one worker, no access log, every
-# path under `location /` with LOCATION as its body. All its files (pid, logs, temp paths) are
-# under DIR/nginx so it never touches /var.
+# start_nginx DIR PORT LOCATION [LISTEN_FLAGS [SERVER_LINES]]: nginx on 127.0.0.1:PORT, one
+# worker, no access log, every path under `location /` with LOCATION as its body; LISTEN_FLAGS
+# go on the listen line (ssl http2), SERVER_LINES into the server block (certificates). All its
+# files (pid, logs, temp paths) are under DIR/nginx so it never touches /var.
 start_nginx() {
-  local dir=$1 port=$2 location=$3 user_line=""
+  local dir=$1 port=$2 location=$3 listen_flags=${4:-} server_lines=${5:-} user_line=""
   # Started as root, nginx runs its worker as nobody, which may not reach a socket in a temp dir.
   [ "$(id -u)" -eq 0 ] && user_line="user root;"
   mkdir -p "$dir/nginx/temp"
@@ -60,7 +61,8 @@ http {
   fastcgi_temp_path $dir/nginx/temp/fastcgi;
   scgi_temp_path $dir/nginx/temp/scgi;
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port $listen_flags;
+    $server_lines
     location / {
       $location
     }
@@ -77,4 +79,14 @@ nginx_uwsgi_pass() {
   local modifier=""
   [ "$2" = 0 ] || modifier="uwsgi_modifier1 $2;"
   echo "include /etc/nginx/uwsgi_params; $modifier uwsgi_pass unix:$1/backend.sock;"
+}
+
+# The TLS stacks' settings, one certificate for both servers (made by bench/run under WORK/tls):
+# TLS 1.2 and 1.3, HTTP/2 by ALPN, as each server's docs recommend for a modern front.
+proxy_tls_args() {
+  echo --set listen[0].tls=true --set "listen[0].certificate=$TLS_CERT" --set "listen[0].private_key=$TLS_KEY"
+}
+
+nginx_tls_server() {
+  echo "ssl_certificate $TLS_CERT; ssl_certificate_key $TLS_KEY; ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:10m;"
 }

@@ -11,10 +11,12 @@
 # request opens a uwsgi connection as nginx does, and gh-gh-ka keeps the default (on).
 
 STACK_IDS=()
-declare -A STACK_START STACK_PATH STACK_LOAD STACK_EXPECT STACK_FRONT STACK_BACK
+declare -A STACK_START STACK_PATH STACK_LOAD STACK_EXPECT STACK_FRONT STACK_BACK STACK_SCHEME
 
 # add_stack ID START_FUNCTION PATH LOAD EXPECT FRONT BACK
-#   LOAD    the request wrk sends: get, or post-4k (a 4 KiB POST body); see lib/wrk
+#   LOAD    the request wrk sends: get, or post-4k (a 4 KiB POST body); see lib/wrk; or h2-get,
+#           GETs over HTTP/2 by h2load
+#   the stack is https when its id starts with tls- or h2-
 #   EXPECT  what the checked answer must be: text:STRING (body contains it) or bytes:N (length)
 #   FRONT, BACK  what the table says the stack is
 add_stack() {
@@ -25,6 +27,7 @@ add_stack() {
   STACK_EXPECT[$1]=$5
   STACK_FRONT[$1]=$6
   STACK_BACK[$1]=$7
+  case $1 in tls-* | h2-*) STACK_SCHEME[$1]=https ;; *) STACK_SCHEME[$1]=http ;; esac
 }
 
 RATIO_LABELS=()
@@ -93,6 +96,21 @@ start_static_nginx() {
   start_nginx "$1" "$2" "root $STATIC_ROOT; sendfile on;"
 }
 
+# TLS: both servers with the same certificate and the same file; nginx with HTTP/2 on its
+# listener, as the proxy has by ALPN. Both keep a connection for 100000 requests: nginx's
+# default of 1000 applies to HTTP/2 connections too, and h2load does not reconnect after the
+# GOAWAY, which would end its load early.
+start_tls_static_gh() {
+  BACKEND_PID=""
+  # shellcheck disable=SC2046 # proxy_tls_args prints separate words on purpose
+  start_proxy "$1" "$2" --root "$STATIC_ROOT" --set keepalive_requests=100000 $(proxy_tls_args)
+}
+
+start_tls_static_nginx() {
+  BACKEND_PID=""
+  start_nginx "$1" "$2" "root $STATIC_ROOT; sendfile on;" "ssl http2" "$(nginx_tls_server) keepalive_requests 100000;"
+}
+
 #         id                    start function         path      load     expect       front                     back
 add_stack gh-gh                 start_gh_gh            /hello    get      "$HELLO"     "Gatehouse proxy"         "Gatehouse app-server, DemoApp"
 add_stack gh-gh-ka              start_gh_gh_ka         /hello    get      "$HELLO"     "Gatehouse proxy, upstream keep-alive" "Gatehouse app-server, DemoApp"
@@ -107,6 +125,10 @@ add_stack static-1k-gh          start_static_gh        /1k.bin   get      bytes:
 add_stack static-1k-nginx       start_static_nginx     /1k.bin   get      bytes:1024   "nginx static, sendfile"  "none"
 add_stack static-1m-nginx       start_static_nginx     /1m.bin   get      bytes:1048576 "nginx static, sendfile" "none"
 add_stack static-1m-gh          start_static_gh        /1m.bin   get      bytes:1048576 "Gatehouse proxy static" "none"
+add_stack tls-static-1k-gh      start_tls_static_gh    /1k.bin   get      bytes:1024   "Gatehouse proxy static, TLS"  "none"
+add_stack tls-static-1k-nginx   start_tls_static_nginx /1k.bin   get      bytes:1024   "nginx static, TLS"       "none"
+add_stack h2-static-1k-gh       start_tls_static_gh    /1k.bin   h2-get   bytes:1024   "Gatehouse proxy static, TLS h2 (h2load)" "none"
+add_stack h2-static-1k-nginx    start_tls_static_nginx /1k.bin   h2-get   bytes:1024   "nginx static, TLS h2 (h2load)" "none"
 
 #         label                                                    metric      numerator     denominator           target
 add_ratio "requests/s gh-gh-ka / ngx-uwsgi-jwsgi"                  rps         gh-gh-ka      ngx-uwsgi-jwsgi       ">= 1.5"
@@ -114,6 +136,8 @@ add_ratio "requests/s gh-gh / ngx-uwsgi-jwsgi"                     rps         g
 add_ratio "p99 latency gh-gh / ngx-uwsgi-jwsgi"                    p99         gh-gh         ngx-uwsgi-jwsgi       "<= 1.0"
 add_ratio "requests/s static-1k Gatehouse / nginx"                 rps         static-1k-gh  static-1k-nginx       ">= 1.0"
 add_ratio "requests/s static-1m Gatehouse / nginx"                 rps         static-1m-gh  static-1m-nginx       ">= 1.0"
+add_ratio "requests/s TLS static-1k Gatehouse / nginx (wrk)"       rps         tls-static-1k-gh tls-static-1k-nginx ">= 1.0"
+add_ratio "requests/s TLS h2 static-1k Gatehouse / nginx (h2load)" rps         h2-static-1k-gh  h2-static-1k-nginx  ">= 1.0"
 add_ratio "requests/s ngx-gh / ngx-uwsgi-jwsgi"                    rps         ngx-gh        ngx-uwsgi-jwsgi       ">= 1.2"
 add_ratio "requests/s ngx-gh-jwsgi / ngx-uwsgi-jwsgi"              rps         ngx-gh-jwsgi  ngx-uwsgi-jwsgi       ""
 add_ratio "requests/s ngx-gh-echo / ngx-uwsgi-jwsgi-echo"          rps         ngx-gh-echo   ngx-uwsgi-jwsgi-echo  ""

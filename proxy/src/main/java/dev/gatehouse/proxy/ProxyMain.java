@@ -72,10 +72,12 @@ public final class ProxyMain implements Callable<Integer> {
 
     /** The overrides the flags make, given how many locations the file already has. */
     Map<String, String> overrides(int fileLocations) {
-        Map<String, String> o = new LinkedHashMap<>(set);
+        Map<String, String> o = new LinkedHashMap<>();
         if (listen != null) {
+            // First, so that --set listen[1].tls=true and the like apply to the list it makes.
             o.put("listen", listen);
         }
+        o.putAll(set);
         if (upstream != null) {
             o.put("upstream.default.servers", upstream);
         }

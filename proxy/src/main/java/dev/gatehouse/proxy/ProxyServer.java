@@ -99,7 +99,7 @@ public final class ProxyServer implements AutoCloseable {
                     .channel(type)
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .handler(limiter)
-                    .childHandler(new HttpChannelInitializer(context));
+                    .childHandler(new HttpChannelInitializer(context, a));
             if (!unix) {
                 b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
             }
@@ -141,7 +141,8 @@ public final class ProxyServer implements AutoCloseable {
         if (!old.listen().equals(config.listen()) || !old.accessLog().equals(config.accessLog())
                 || !old.accessLogFormat().equals(config.accessLogFormat())
                 || !old.openFileCache().equals(config.openFileCache())) {
-            log.warn("reload: listen, access_log, access_log_format and open_file_cache take effect only on restart");
+            log.warn("reload: listen addresses, access_log, access_log_format and open_file_cache take effect only on"
+                    + " restart");
         }
         context.statics().mimeTypes(new MimeTypes(config.mimeTypes()));
         Generation previous = context.swap(next);
@@ -150,7 +151,9 @@ public final class ProxyServer implements AutoCloseable {
             group.next().schedule(previous.upstream()::close, config.shutdownTimeout().toMillis() + 1000,
                     TimeUnit.MILLISECONDS);
         }
-        log.info("reloaded: {} locations", config.locations().size());
+        long tls = config.listeners().stream().filter(l -> l.secure()).count();
+        log.info("reloaded: {} locations{}", config.locations().size(),
+                tls == 0 ? "" : ", certificates of " + tls + " TLS listener(s) reread");
     }
 
     /** Reopens the access log (USR1). */

@@ -62,6 +62,20 @@ class ProxyMainTest {
     }
 
     @Test
+    void aKeyOfAnotherCertificateExitsWithCode2AndOneLineNamingTheKey() throws Exception {
+        dev.gatehouse.proxy.support.TestCertificates.Pair a = dev.gatehouse.proxy.support.TestCertificates.make(dir, "a", "a");
+        dev.gatehouse.proxy.support.TestCertificates.Pair b = dev.gatehouse.proxy.support.TestCertificates.make(dir, "b", "b");
+        Process p = launch("--listen", "127.0.0.1:" + TestProxy.freePort(), "--set", "listen[0].tls=true",
+                "--set", "listen[0].certificate=" + a.certificate(), "--set", "listen[0].private_key=" + b.key());
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the proxy should exit at once");
+        assertEquals(ProxyMain.EXIT_CONFIG, p.exitValue());
+        String out = java.nio.file.Files.readString(dir.resolve("proxy.out"));
+        assertTrue(out.contains("listen[0].private_key = \"" + b.key() + "\": expected the private key of"
+                + " listen[0].certificate (this key belongs to another certificate)"), out);
+        assertFalse(out.contains("\tat "), "no stack trace:\n" + out);
+    }
+
+    @Test
     void takenPortExitsWithCode3AndOneLineNamingTheAddress() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String address = "127.0.0.1:" + taken.getLocalPort();

@@ -32,7 +32,7 @@ import java.util.Set;
  * both) are checked at load. The record itself only checks for nulls, so build it through
  * {@link #load} rather than by hand.
  *
- * @param listen addresses HTTP is accepted on, at least one
+ * @param listeners where connections are accepted and how (TLS, HTTP/2), at least one
  * @param serverHeader the {@code Server} header value; empty: none sent
  * @param keepaliveTimeout idle time before a keep-alive client connection is closed; zero: no keep-alive
  * @param keepaliveRequests requests per client connection
@@ -49,12 +49,15 @@ import java.util.Set;
  * @param accessLogFormat the access log's format
  * @param mimeTypes extension (no dot) to Content-Type, over the proxy's built-in table; in file order
  * @param pidfile where the proxy writes its pid
+ * @param strictTransportSecurity the {@code Strict-Transport-Security} value for responses over TLS
+ * @param tlsSessionTimeout how long a TLS session can be resumed
+ * @param http2 the limits of HTTP/2 connections
  * @param openFileCache the static files' open-file cache
  * @param locations the locations, in file order (regex locations are tried in this order)
  * @param upstreams the upstream pools by name, in file order
  */
 public record ProxyConfig(
-        List<Address> listen,
+        List<ListenConfig> listeners,
         String serverHeader,
         Duration keepaliveTimeout,
         int keepaliveRequests,
@@ -71,6 +74,9 @@ public record ProxyConfig(
         AccessLogFormat accessLogFormat,
         Map<String, String> mimeTypes,
         Optional<Path> pidfile,
+        Optional<String> strictTransportSecurity,
+        Duration tlsSessionTimeout,
+        Http2Limits http2,
         OpenFileCacheConfig openFileCache,
         List<LocationConfig> locations,
         Map<String, UpstreamConfig> upstreams) {
@@ -80,7 +86,7 @@ public record ProxyConfig(
 
     /** Checks for nulls and copies the collections, keeping the maps' order. */
     public ProxyConfig {
-        listen = List.copyOf(listen);
+        listeners = List.copyOf(listeners);
         Objects.requireNonNull(serverHeader, "serverHeader");
         Objects.requireNonNull(keepaliveTimeout, "keepaliveTimeout");
         Objects.requireNonNull(largeHeaderLine, "largeHeaderLine");
@@ -94,6 +100,9 @@ public record ProxyConfig(
         Objects.requireNonNull(accessLogFormat, "accessLogFormat");
         mimeTypes = Collections.unmodifiableMap(new LinkedHashMap<>(mimeTypes));
         Objects.requireNonNull(pidfile, "pidfile");
+        Objects.requireNonNull(strictTransportSecurity, "strictTransportSecurity");
+        Objects.requireNonNull(tlsSessionTimeout, "tlsSessionTimeout");
+        Objects.requireNonNull(http2, "http2");
         Objects.requireNonNull(openFileCache, "openFileCache");
         locations = List.copyOf(locations);
         upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
@@ -126,13 +135,18 @@ public record ProxyConfig(
         return load(null, Map.of());
     }
 
+    /** The listen addresses, in listen order. */
+    public List<Address> listen() {
+        return listeners.stream().map(ListenConfig::address).toList();
+    }
+
     /** Every key, in file order, with type, default and description. */
     public static List<KeySpec> keys() {
         return ALL.stream().map(Key::spec).toList();
     }
 
     private static ProxyConfig read(ConfigReader r) {
-        List<Address> listen = r.get(LISTEN);
+        List<ListenConfig> listeners = readListeners(r);
         String serverHeader = r.get(SERVER_HEADER);
         Duration keepaliveTimeout = r.get(KEEPALIVE_TIMEOUT);
         int keepaliveRequests = r.get(KEEPALIVE_REQUESTS);
@@ -148,6 +162,10 @@ public record ProxyConfig(
         AccessLogTarget accessLog = r.get(ACCESS_LOG);
         AccessLogFormat accessLogFormat = r.get(ACCESS_LOG_FORMAT);
         Optional<Path> pidfile = r.optional(PIDFILE);
+        Optional<String> strictTransportSecurity = r.optional(STRICT_TRANSPORT_SECURITY);
+        Duration tlsSessionTimeout = r.get(TLS_SESSION_TIMEOUT);
+        Http2Limits http2 = new Http2Limits(r.get(HTTP2_MAX_CONCURRENT_STREAMS), r.get(HTTP2_MAX_HEADER_LIST_SIZE),
+                r.get(HTTP2_MAX_RESETS), r.get(HTTP2_RESET_WINDOW), r.get(HTTP2_MAX_QUEUED_CONTROL_FRAMES));
         // Rules between keys only once the values are valid (see readLocation); checked before the
         // sections are read, whose errors would count too.
         if (!r.hasErrors() && largeHeaderSize.compareTo(largeHeaderLine) < 0) {
@@ -167,12 +185,105 @@ public record ProxyConfig(
             readLocation(l, upstreams.keySet(), seen).ifPresent(locations::add);
         }
 
-        ProxyConfig c = new ProxyConfig(listen, serverHeader, keepaliveTimeout, keepaliveRequests, largeHeaderLine,
+        ProxyConfig c = new ProxyConfig(listeners, serverHeader, keepaliveTimeout, keepaliveRequests, largeHeaderLine,
                 largeHeaderSize, maxHeaders, clientMaxBodySize, clientHeaderTimeout, clientBodyTimeout, sendTimeout,
-                maxConnections, shutdownTimeout, accessLog, accessLogFormat, mimeTypes, pidfile, openFileCache,
+                maxConnections, shutdownTimeout, accessLog, accessLogFormat, mimeTypes, pidfile, strictTransportSecurity,
+                tlsSessionTimeout, http2, openFileCache,
                 locations, upstreams);
         r.finish();
         return c;
+    }
+
+    private static List<ListenConfig> readListeners(ConfigReader r) {
+        List<ConfigReader> entries = r.tableArray(LISTEN);
+        if (!r.isSet(LISTEN)) {
+            return List.of(ListenConfig.plain(Address.inet("127.0.0.1", 8080)));
+        }
+        if (entries.isEmpty() && !r.hasErrors()) {
+            r.reject(LISTEN, "a non-empty list of addresses or listen tables");
+        }
+        List<ListenConfig> out = new ArrayList<>();
+        Map<Address, String> seen = new HashMap<>();
+        for (ConfigReader l : entries) {
+            Address address = l.get(LISTEN_ADDRESS);
+            boolean tls = l.get(LISTEN_TLS);
+            Optional<Path> certificate = l.optional(LISTEN_CERTIFICATE);
+            Optional<Path> privateKey = l.optional(LISTEN_PRIVATE_KEY);
+            Boolean http2 = l.get(LISTEN_HTTP2);
+            boolean redirect = l.get(LISTEN_REDIRECT_TO_HTTPS);
+            int httpsPort = l.get(LISTEN_HTTPS_PORT);
+            List<TlsCertificate> sni = new ArrayList<>();
+            List<ConfigReader> sniReaders = l.tableArray(LISTEN_CERTIFICATES);
+            for (ConfigReader c : sniReaders) {
+                List<String> names = c.get(CERT_SERVER_NAMES);
+                Path cert = c.get(CERT_CERTIFICATE);
+                Path key = c.get(CERT_PRIVATE_KEY);
+                if (names != null && cert != null && key != null) {
+                    sni.add(new TlsCertificate(names.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList(),
+                            cert, key));
+                }
+            }
+            if (address == null) {
+                continue; // the error is recorded and the load fails at finish()
+            }
+            Optional<ListenTls> listenTls = Optional.empty();
+            if (tls && certificate.isPresent() && privateKey.isPresent()) {
+                listenTls = Optional.of(new ListenTls(new TlsCertificate(List.of(), certificate.get(), privateKey.get()),
+                        sni));
+            }
+            ListenConfig c = new ListenConfig(address, listenTls, http2 != null ? http2 : tls, redirect, httpsPort);
+            if (!l.hasErrors()) {
+                checkListenRules(l, c, tls, certificate.isPresent() || privateKey.isPresent() || !sniReaders.isEmpty(),
+                        sniReaders, seen);
+            }
+            out.add(c);
+        }
+        return out;
+    }
+
+    private static void checkListenRules(ConfigReader l, ListenConfig c, boolean tls, boolean hasTlsFiles,
+            List<ConfigReader> sniReaders, Map<Address, String> seen) {
+        String earlier = seen.putIfAbsent(c.address(), l.path());
+        if (earlier != null) {
+            l.reject(LISTEN_ADDRESS, "an address not already listened on (" + earlier + " has it)");
+        }
+        if (!tls) {
+            if (hasTlsFiles) {
+                l.reject(LISTEN_TLS, "true for a listener with certificate, private_key or certificates");
+            }
+            return;
+        }
+        if (!l.isSet(LISTEN_CERTIFICATE) || !l.isSet(LISTEN_PRIVATE_KEY)) {
+            l.reject(l.isSet(LISTEN_CERTIFICATE) ? LISTEN_PRIVATE_KEY : LISTEN_CERTIFICATE,
+                    "both certificate and private_key (PEM files) with tls = true");
+            return;
+        }
+        if (c.redirectToHttps()) {
+            l.reject(LISTEN_REDIRECT_TO_HTTPS, "false on a TLS listener (it is https already)");
+        }
+        ListenTls t = c.tls().orElseThrow();
+        checkPair(l, LISTEN_CERTIFICATE, LISTEN_PRIVATE_KEY, t.defaultCertificate());
+        Map<String, String> names = new HashMap<>();
+        for (int i = 0; i < sniReaders.size() && i < t.sniCertificates().size(); i++) {
+            ConfigReader s = sniReaders.get(i);
+            TlsCertificate cert = t.sniCertificates().get(i);
+            checkPair(s, CERT_CERTIFICATE, CERT_PRIVATE_KEY, cert);
+            for (String name : cert.serverNames()) {
+                String other = names.putIfAbsent(name, s.path());
+                if (other != null) {
+                    s.reject(CERT_SERVER_NAMES, "names no other certificate has (" + other + " has " + name + ")");
+                }
+            }
+        }
+    }
+
+    /** Rejects a certificate and key that cannot be read or do not belong together. */
+    private static void checkPair(ConfigReader r, Key<Path> certKey, Key<Path> keyKey, TlsCertificate c) {
+        PemPair.Problem p = PemPair.check(c.certificate(), c.privateKey(),
+                (r.path().isEmpty() ? "" : r.path() + ".") + certKey.name());
+        if (p != null) {
+            r.reject(p.inKey() ? keyKey : certKey, p.expected());
+        }
     }
 
     private static UpstreamConfig readUpstream(String name, ConfigReader u) {
@@ -267,11 +378,29 @@ public record ProxyConfig(
         }
     }
 
+    private static TomlWriter.Inline listenToml(ListenConfig l) {
+        TomlWriter.Inline t = TomlWriter.inline()
+                .put(LISTEN_ADDRESS, l.address())
+                .put(LISTEN_TLS, l.secure());
+        l.tls().ifPresent(tls -> t
+                .put(LISTEN_CERTIFICATE, tls.defaultCertificate().certificate())
+                .put(LISTEN_PRIVATE_KEY, tls.defaultCertificate().privateKey()));
+        t.put(LISTEN_HTTP2, l.http2())
+                .put(LISTEN_REDIRECT_TO_HTTPS, l.redirectToHttps())
+                .put(LISTEN_HTTPS_PORT, l.httpsPort());
+        l.tls().filter(tls -> !tls.sniCertificates().isEmpty()).ifPresent(tls -> t.inlineTables(LISTEN_CERTIFICATES,
+                tls.sniCertificates().stream().map(c -> TomlWriter.inline()
+                        .put(CERT_SERVER_NAMES, c.serverNames())
+                        .put(CERT_CERTIFICATE, c.certificate())
+                        .put(CERT_PRIVATE_KEY, c.privateKey())).toList()));
+        return t;
+    }
+
     /** The configuration as TOML text that loads back to an equal config: what {@code check-config} shows. */
     public String toToml() {
         TomlWriter w = new TomlWriter()
                 .comment(FILE_NAME + ": effective configuration")
-                .put(LISTEN, listen)
+                .inlineTables(LISTEN, listeners.stream().map(ProxyConfig::listenToml).toList())
                 .put(SERVER_HEADER, serverHeader)
                 .put(KEEPALIVE_TIMEOUT, keepaliveTimeout)
                 .put(KEEPALIVE_REQUESTS, keepaliveRequests)
@@ -286,7 +415,14 @@ public record ProxyConfig(
                 .put(SHUTDOWN_TIMEOUT, shutdownTimeout)
                 .put(ACCESS_LOG, accessLog)
                 .put(ACCESS_LOG_FORMAT, accessLogFormat)
-                .put(PIDFILE, pidfile);
+                .put(PIDFILE, pidfile)
+                .put(STRICT_TRANSPORT_SECURITY, strictTransportSecurity)
+                .put(TLS_SESSION_TIMEOUT, tlsSessionTimeout)
+                .put(HTTP2_MAX_CONCURRENT_STREAMS, http2.maxConcurrentStreams())
+                .put(HTTP2_MAX_HEADER_LIST_SIZE, http2.maxHeaderListSize())
+                .put(HTTP2_MAX_RESETS, http2.maxResets())
+                .put(HTTP2_RESET_WINDOW, http2.resetWindow())
+                .put(HTTP2_MAX_QUEUED_CONTROL_FRAMES, http2.maxQueuedControlFrames());
         if (!mimeTypes.isEmpty()) {
             w.table("mime_types");
             mimeTypes.forEach((ext, type) -> w.entry(ext, MIME_TYPE.type(), type));

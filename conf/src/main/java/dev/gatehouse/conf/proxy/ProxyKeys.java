@@ -23,14 +23,47 @@ final class ProxyKeys {
         return s.chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7f);
     }
 
+    /** A DNS name, or one with a leading "*." wildcard label, as SNI carries it. */
+    private static boolean isServerName(String s) {
+        String host = s.startsWith("*.") ? s.substring(2) : s;
+        return !host.isEmpty() && host.length() <= 253
+                && host.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    }
+
     private static final ValueType<String> HEADER_VALUE = ValueType.string("string",
             "a header value without control characters", ProxyKeys::isHeaderValue);
 
     // Top level: the HTTP front.
 
-    static final Key<List<Address>> LISTEN = Key.of("listen", ValueType.listOf(ValueType.address()).nonEmpty(),
-            List.of(Address.inet("127.0.0.1", 8080)),
-            "Addresses to accept HTTP on: host:port, [v6]:port, *:port or unix:/path");
+    static final Key<Void> LISTEN = Key.section("listen", ValueType.tableArray("address", "address"),
+            "[\"127.0.0.1:8080\"]",
+            "Where to accept connections: tables, or plain address strings (host:port, [v6]:port, *:port or unix:/path)"
+                    + " when every other field keeps its default");
+    static final Key<Address> LISTEN_ADDRESS = Key.required("listen[].address", ValueType.address(),
+            "The address: host:port, [v6]:port, *:port or unix:/path");
+    static final Key<Boolean> LISTEN_TLS = Key.of("listen[].tls", ValueType.bool(), false,
+            "Terminate TLS 1.2 and 1.3 here; needs certificate and private_key");
+    static final Key<Path> LISTEN_CERTIFICATE = Key.optional("listen[].certificate", ValueType.path(),
+            "PEM certificate chain, server certificate first, for clients whose SNI name no certificates entry has");
+    static final Key<Path> LISTEN_PRIVATE_KEY = Key.optional("listen[].private_key", ValueType.path(),
+            "PEM private key of certificate, unencrypted PKCS#8 (-----BEGIN PRIVATE KEY-----)");
+    static final Key<Boolean> LISTEN_HTTP2 = Key.computed("listen[].http2", ValueType.bool(), () -> null,
+            "(true with tls, else false)",
+            "HTTP/2: with tls offered by ALPN beside http/1.1; without tls h2c with prior knowledge beside HTTP/1.1");
+    static final Key<Boolean> LISTEN_REDIRECT_TO_HTTPS = Key.of("listen[].redirect_to_https", ValueType.bool(), false,
+            "Answer every request with 301 to the same host and URI over https (cleartext listeners)");
+    static final Key<Integer> LISTEN_HTTPS_PORT = Key.of("listen[].https_port", ValueType.integer(1, 65535), 443,
+            "Port the https redirect names; 443 is left out of the URL");
+    static final Key<Void> LISTEN_CERTIFICATES = Key.section("listen[].certificates[]", ValueType.tableArray(),
+            "More certificates of a TLS listener, each chosen by the client's SNI name");
+    static final Key<List<String>> CERT_SERVER_NAMES = Key.required("listen[].certificates[].server_names",
+            ValueType.listOf(ValueType.string("server name", "a host name such as example.com or *.example.com",
+                    ProxyKeys::isServerName)).nonEmpty(),
+            "SNI names this certificate is for: example.com, or *.example.com for one label in front");
+    static final Key<Path> CERT_CERTIFICATE = Key.required("listen[].certificates[].certificate", ValueType.path(),
+            "PEM certificate chain, server certificate first");
+    static final Key<Path> CERT_PRIVATE_KEY = Key.required("listen[].certificates[].private_key", ValueType.path(),
+            "PEM private key of certificate, unencrypted PKCS#8");
     static final Key<String> SERVER_HEADER = Key.of("server_header", HEADER_VALUE, "gatehouse",
             "Server response header value; \"\" sends none");
     static final Key<Duration> KEEPALIVE_TIMEOUT = Key.of("keepalive_timeout", ValueType.duration(), Duration.ofSeconds(75),
@@ -77,6 +110,29 @@ final class ProxyKeys {
             "Files kept open; 0 = no cache");
     static final Key<Duration> OPEN_FILE_CACHE_VALID = Key.of("open_file_cache.valid", ValueType.duration(),
             Duration.ofSeconds(60), "How long a cached file's metadata is trusted before it is checked again");
+
+    // TLS and HTTP/2 (every TLS and HTTP/2 listener).
+
+    static final Key<String> STRICT_TRANSPORT_SECURITY = Key.optional("strict_transport_security", HEADER_VALUE,
+            "Strict-Transport-Security value added to responses over TLS, e.g. \"max-age=31536000\"");
+    static final Key<Duration> TLS_SESSION_TIMEOUT = Key.of("tls_session_timeout", ValueType.positiveDuration(),
+            Duration.ofMinutes(5), "How long a TLS session can be resumed (session cache and tickets)");
+    static final Key<Integer> HTTP2_MAX_CONCURRENT_STREAMS = Key.of("http2_max_concurrent_streams",
+            ValueType.integer(1, 100_000), 128,
+            "Streams a client may have open at once on one HTTP/2 connection; more are refused (REFUSED_STREAM)");
+    static final Key<Size> HTTP2_MAX_HEADER_LIST_SIZE = Key.of("http2_max_header_list_size",
+            ValueType.size(Size.ofKilobytes(1), Size.ofMegabytes(16)), Size.ofKilobytes(32),
+            "Largest decoded HTTP/2 request header list; more gets 431, more than 1.25 times it GOAWAY");
+    // Netty's defaults: 200 resets per 30 s is far above what browsers cancel, and far below a
+    // rapid-reset flood (CVE-2023-44487), which resets thousands of streams a second.
+    static final Key<Integer> HTTP2_MAX_RESETS = Key.of("http2_max_resets", ValueType.integer(1, 1_000_000), 200,
+            "RST_STREAM frames a client may send per http2_reset_window; one more closes the connection with GOAWAY");
+    static final Key<Duration> HTTP2_RESET_WINDOW = Key.of("http2_reset_window", ValueType.positiveDuration(),
+            Duration.ofSeconds(30), "The window http2_max_resets counts in");
+    static final Key<Integer> HTTP2_MAX_QUEUED_CONTROL_FRAMES = Key.of("http2_max_queued_control_frames",
+            ValueType.integer(1, 1_000_000), 10_000,
+            "PING and SETTINGS acknowledgements queued for a client that does not read them; more closes the"
+                    + " connection (ping and settings floods)");
 
     // [[location]]
 
@@ -180,10 +236,14 @@ final class ProxyKeys {
             "Largest response status line and headers read from a server; more gets 502");
 
     /** Every key, in the order files, docs and rendered configs list them. */
-    static final List<Key<?>> ALL = List.of(LISTEN, SERVER_HEADER, KEEPALIVE_TIMEOUT, KEEPALIVE_REQUESTS,
+    static final List<Key<?>> ALL = List.of(LISTEN, LISTEN_ADDRESS, LISTEN_TLS, LISTEN_CERTIFICATE,
+            LISTEN_PRIVATE_KEY, LISTEN_HTTP2, LISTEN_REDIRECT_TO_HTTPS, LISTEN_HTTPS_PORT, LISTEN_CERTIFICATES,
+            CERT_SERVER_NAMES, CERT_CERTIFICATE, CERT_PRIVATE_KEY, SERVER_HEADER, KEEPALIVE_TIMEOUT, KEEPALIVE_REQUESTS,
             LARGE_HEADER_LINE, LARGE_HEADER_SIZE, MAX_HEADERS, CLIENT_MAX_BODY_SIZE, CLIENT_HEADER_TIMEOUT,
             CLIENT_BODY_TIMEOUT, SEND_TIMEOUT, MAX_CONNECTIONS, SHUTDOWN_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT,
-            PIDFILE, MIME_TYPE, OPEN_FILE_CACHE, OPEN_FILE_CACHE_MAX, OPEN_FILE_CACHE_VALID,
+            PIDFILE, STRICT_TRANSPORT_SECURITY, TLS_SESSION_TIMEOUT, HTTP2_MAX_CONCURRENT_STREAMS,
+            HTTP2_MAX_HEADER_LIST_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, HTTP2_MAX_QUEUED_CONTROL_FRAMES,
+            MIME_TYPE, OPEN_FILE_CACHE, OPEN_FILE_CACHE_MAX, OPEN_FILE_CACHE_VALID,
             LOCATION, PATH, ROOT, ALIAS, INDEX, TRY_FILES, UPSTREAM, INTERNAL, EXPIRES, CACHE_CONTROL,
             GZIP_STATIC, BROTLI_STATIC, DISABLE_SYMLINKS, ALLOW_HIDDEN, UWSGI_PARAMS, UWSGI_PARAM_NAME,
             UWSGI_PARAM_VALUE, UWSGI_PARAM_IF_NOT_EMPTY, SENDFILE_ROOTS, REQUEST_BUFFERING,

@@ -145,6 +145,13 @@ public final class ConfigReader {
             }
             return List.of();
         }
+        if (node instanceof Node.Scalar && key.type().shorthandKey != null) {
+            // A single value where the array is expected is an array of one: listen = "127.0.0.1:8080".
+            Node.Table stand = new Node.Table(node.origin());
+            stand.entries.put(key.type().shorthandKey, node);
+            stand.shorthandKey = key.type().shorthandKey;
+            return List.of(new ConfigReader(ctx, stand, at, this));
+        }
         if (!(node instanceof Node.Array array)) {
             report(node, at, key.type().expected() + (node instanceof Node.Table ? ", written [[" + at + "]]" : ""));
             return List.of();

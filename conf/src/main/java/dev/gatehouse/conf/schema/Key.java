@@ -71,6 +71,15 @@ public final class Key<T> {
         return new Key<>(pattern, type, () -> null, null, Presence.OPTIONAL, description);
     }
 
+    /**
+     * An array of tables that falls back to entries of its own when absent ({@code listen}); the
+     * caller supplies them, {@code defaultDoc} describes them for the docs.
+     */
+    public static Key<Void> section(String pattern, ValueType<Void> type, String defaultDoc, String description) {
+        requireSectionType(pattern, type);
+        return new Key<>(pattern, type, () -> null, defaultDoc, Presence.OPTIONAL, description);
+    }
+
     private static void requireSectionType(String pattern, ValueType<Void> type) {
         if (type.shape != ValueType.Shape.TABLE && type.shape != ValueType.Shape.TABLE_ARRAY) {
             throw new IllegalArgumentException(pattern + ": a section needs a table type");

@@ -119,6 +119,14 @@ final class Overrides {
             if (s.index() == size) {
                 array.items().add(new Node.Table(origin));
             }
+            String shorthand = shorthandKey(at.toString());
+            if (shorthand != null && array.items().get(s.index()) instanceof Node.Scalar scalar) {
+                // A plain string element ("127.0.0.1:8080") stands for a table holding only the
+                // shorthand key: setting another key in it makes that table explicit.
+                Node.Table t = new Node.Table(scalar.origin());
+                t.entries.put(shorthand, scalar);
+                array.items().set(s.index(), t);
+            }
             at.append('[').append(s.index()).append(']');
             if (!(array.items().get(s.index()) instanceof Node.Table t)) {
                 ctx.error(origin, prefix + "expected " + at + " to be a table, but "
@@ -129,6 +137,18 @@ final class Overrides {
             table = t;
         }
         table.entries.put(path.last(), value);
+    }
+
+    /** The shorthand key of the array of tables at {@code at} ({@code listen}: address), or null. */
+    private String shorthandKey(String at) {
+        KeyPath p;
+        try {
+            p = KeyPath.parse(at);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return keys.stream().filter(k -> k.type().shorthandKey != null && p.matches(k.path()))
+                .map(k -> k.type().shorthandKey).findFirst().orElse(null);
     }
 
     private String suggestion(KeyPath path) {

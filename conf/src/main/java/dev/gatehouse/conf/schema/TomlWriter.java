@@ -108,6 +108,13 @@ public final class TomlWriter {
             return this;
         }
 
+        /** Adds {@code name = [{...}, {...}]}, an array of inline tables inside this one. */
+        public Inline inlineTables(Key<Void> key, List<Inline> tables) {
+            entries.add(KeyPath.quote(key.name()) + " = "
+                    + tables.stream().map(Inline::toString).collect(Collectors.joining(", ", "[", "]")));
+            return this;
+        }
+
         @Override
         public String toString() {
             return entries.toString();

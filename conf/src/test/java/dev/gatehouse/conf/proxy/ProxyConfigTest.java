@@ -20,9 +20,27 @@ class ProxyConfigTest {
 
     private static final String FILE = "gatehouse-proxy.toml";
 
+    /** Test-only certificates and keys (see the README beside them). */
+    static final Path TLS = Path.of(System.getProperty("basedir", "."), "src", "test", "resources", "tls")
+            .toAbsolutePath().normalize();
+
     /** Every key set to something other than its default. */
     static final String FULL_EXAMPLE = """
-            listen = ["*:80", "[::1]:8080", "unix:/run/gatehouse/proxy.sock"]
+            listen = [
+              "*:80",
+              { address = "[::1]:8080", http2 = true, redirect_to_https = true, https_port = 8443 },
+              "unix:/run/gatehouse/proxy.sock",
+              { address = "*:443", tls = true, certificate = "@TLS@/rsa.pem", private_key = "@TLS@/rsa.key", certificates = [
+                { server_names = ["api.example.com", "*.Example.org"], certificate = "@TLS@/ec.pem", private_key = "@TLS@/ec.key" },
+              ] },
+            ]
+            strict_transport_security = "max-age=31536000"
+            tls_session_timeout = "1h"
+            http2_max_concurrent_streams = 64
+            http2_max_header_list_size = "16k"
+            http2_max_resets = 100
+            http2_reset_window = "10s"
+            http2_max_queued_control_frames = 1000
             server_header = ""
             keepalive_timeout = "30s"
             keepalive_requests = 500
@@ -88,7 +106,7 @@ class ProxyConfigTest {
             next_upstream_tries = 3
             next_upstream_timeout = "15s"
             buffer_size = "64k"
-            """;
+            """.replace("@TLS@", TLS.toString());
 
     private static ProxyConfig parse(String toml) {
         return ProxyConfig.fromToml(toml, FILE, Map.of());
@@ -121,10 +139,13 @@ class ProxyConfigTest {
     }
 
     private static ProxyConfig expectedDefaults() {
-        return new ProxyConfig(List.of(Address.parse("127.0.0.1:8080")), "gatehouse", Duration.ofSeconds(75), 1000,
+        return new ProxyConfig(List.of(ListenConfig.plain(Address.parse("127.0.0.1:8080"))), "gatehouse",
+                Duration.ofSeconds(75), 1000,
                 Size.ofKilobytes(8), Size.ofKilobytes(32), 100, Size.ofMegabytes(1), Duration.ofSeconds(60),
                 Duration.ofSeconds(60), Duration.ofSeconds(60), 10_000, Duration.ofSeconds(30), AccessLogTarget.STDOUT,
-                AccessLogFormat.COMBINED, Map.of(), Optional.empty(), new OpenFileCacheConfig(1000, Duration.ofSeconds(60)),
+                AccessLogFormat.COMBINED, Map.of(), Optional.empty(), Optional.empty(), Duration.ofMinutes(5),
+                new Http2Limits(128, Size.ofKilobytes(32), 200, Duration.ofSeconds(30), 10_000),
+                new OpenFileCacheConfig(1000, Duration.ofSeconds(60)),
                 List.of(), Map.of());
     }
 
@@ -155,12 +176,20 @@ class ProxyConfigTest {
                 new UpstreamServer(Address.inet("10.0.0.2", 3031), 1, 1, Duration.ofSeconds(10), true)),
                 Balance.LEAST_CONN, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(2), 8, 8, 1, 3,
                 Duration.ofSeconds(15), Size.ofKilobytes(64));
+        ListenTls tls = new ListenTls(new TlsCertificate(List.of(), TLS.resolve("rsa.pem"), TLS.resolve("rsa.key")),
+                List.of(new TlsCertificate(List.of("api.example.com", "*.example.org"), TLS.resolve("ec.pem"),
+                        TLS.resolve("ec.key"))));
         ProxyConfig expected = new ProxyConfig(
-                List.of(Address.parse("*:80"), Address.parse("[::1]:8080"), Address.unix("/run/gatehouse/proxy.sock")),
+                List.of(ListenConfig.plain(Address.parse("*:80")),
+                        new ListenConfig(Address.parse("[::1]:8080"), Optional.empty(), true, true, 8443),
+                        ListenConfig.plain(Address.unix("/run/gatehouse/proxy.sock")),
+                        new ListenConfig(Address.parse("*:443"), Optional.of(tls), true, false, 443)),
                 "", Duration.ofSeconds(30), 500, Size.ofKilobytes(4), Size.ofKilobytes(16), 50, Size.ofMegabytes(100),
                 Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), 2000, Duration.ofSeconds(10),
                 AccessLogTarget.file(Path.of("/var/log/gatehouse/access.log")), AccessLogFormat.JSON, mime,
-                Optional.of(Path.of("/run/gatehouse/proxy.pid")), new OpenFileCacheConfig(0, Duration.ofSeconds(30)),
+                Optional.of(Path.of("/run/gatehouse/proxy.pid")), Optional.of("max-age=31536000"), Duration.ofHours(1),
+                new Http2Limits(64, Size.ofKilobytes(16), 100, Duration.ofSeconds(10), 1000),
+                new OpenFileCacheConfig(0, Duration.ofSeconds(30)),
                 List.of(root, internal), Map.of("app", app));
         assertEquals(expected, parse(FULL_EXAMPLE));
     }
@@ -187,7 +216,7 @@ class ProxyConfigTest {
                 "Which request paths match, in nginx form: \"= /exact\", \"/prefix\", \"^~ /prefix\", \"~ regex\", \"~* regex\""),
                 keys.stream().filter(k -> k.path().equals("location[].path")).findFirst().orElseThrow());
         assertEquals("[\"127.0.0.1:8080\"]", keys.get(0).defaultValue());
-        assertEquals("list of addresses", keys.get(0).type());
+        assertEquals("array of tables or addresses", keys.get(0).type());
         assertEquals(List.of("upstream.<name>.servers", "array of tables or addresses", "(required)"),
                 keys.stream().filter(k -> k.path().equals("upstream.<name>.servers"))
                         .map(k -> List.of(k.path(), k.type(), k.defaultValue())).findFirst().orElseThrow());
@@ -323,7 +352,8 @@ class ProxyConfigTest {
     void rejectsBadAddressInList() {
         assertEquals("gatehouse-proxy.toml: listen[1] = \"[::1]:0\": expected a port from 1 to 65535 after the last ':'",
                 error("listen = [\"*:80\", \"[::1]:0\"]"));
-        assertEquals("gatehouse-proxy.toml: listen = []: expected a non-empty list of addresses", error("listen = []"));
+        assertEquals("gatehouse-proxy.toml: listen = []: expected a non-empty list of addresses or listen tables",
+                error("listen = []"));
     }
 
     @Test

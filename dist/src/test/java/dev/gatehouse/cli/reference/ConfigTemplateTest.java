@@ -48,7 +48,8 @@ class ConfigTemplateTest {
     void proxyTemplateListsEveryKeyUnderItsTableHeader() {
         String template = ConfigTemplate.proxy();
         List<String> headers = HEADER_LINE.matcher(template).results().map(m -> m.group(1)).toList();
-        assertEquals(List.of("[open_file_cache]", "[[location]]", "[[location.uwsgi_params]]", "[upstream.NAME]",
+        assertEquals(List.of("[[listen]]", "[[listen.certificates]]", "[open_file_cache]", "[[location]]",
+                "[[location.uwsgi_params]]", "[upstream.NAME]",
                 "[[upstream.NAME.servers]]"), headers);
         long keyLines = KEY_LINE.matcher(template).results().count();
         long tables = ProxyConfig.keys().stream().filter(k -> k.type().contains("table")).count();

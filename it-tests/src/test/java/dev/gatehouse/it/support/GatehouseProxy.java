@@ -31,11 +31,13 @@ public final class GatehouseProxy implements AutoCloseable {
     private final ScratchDir dir;
     private final ManagedProcess process;
     private final int port;
+    private final int tlsPort;
 
-    private GatehouseProxy(ScratchDir dir, ManagedProcess process, int port) {
+    private GatehouseProxy(ScratchDir dir, ManagedProcess process, int port, int tlsPort) {
         this.dir = dir;
         this.process = process;
         this.port = port;
+        this.tlsPort = tlsPort;
     }
 
     /** @return a builder */
@@ -46,6 +48,14 @@ public final class GatehouseProxy implements AutoCloseable {
     /** @return the HTTP port on 127.0.0.1 */
     public int port() {
         return port;
+    }
+
+    /** @return the TLS port on 127.0.0.1, when {@link Builder#tls} added a TLS listener */
+    public int tlsPort() {
+        if (tlsPort == 0) {
+            throw new IllegalStateException("no TLS listener: start the proxy with builder().tls(certificate, key)");
+        }
+        return tlsPort;
     }
 
     /** @return the JVM's pid */
@@ -61,6 +71,15 @@ public final class GatehouseProxy implements AutoCloseable {
     /** @return the log so far (access log on stdout included) */
     public String log() {
         return process.log();
+    }
+
+    /**
+     * Waits until the log satisfies {@code condition}.
+     *
+     * @throws IllegalStateException with the log tail if the proxy exits or the bound passes
+     */
+    public void awaitLog(String what, java.util.function.Predicate<String> condition, Duration timeout) {
+        process.awaitLog(what, condition, timeout);
     }
 
     /** @return the log tail, for failure messages */
@@ -88,8 +107,25 @@ public final class GatehouseProxy implements AutoCloseable {
         private final List<String> args = new ArrayList<>();
         private final List<String> jvmArgs = new ArrayList<>();
         private Duration startTimeout = Duration.ofSeconds(60);
+        private Path certificate;
+        private Path privateKey;
+        private final List<String> tlsSettings = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Adds a second listener, with TLS (and HTTP/2 by ALPN), on a free port: {@code listen[1]}.
+         *
+         * @param settings more of its keys, {@code key=value} under {@code listen[1].}, e.g.
+         *     {@code certificates[0].server_names=b.test}
+         * @return this
+         */
+        public Builder tls(Path certificate, Path privateKey, String... settings) {
+            this.certificate = certificate;
+            this.privateKey = privateKey;
+            tlsSettings.addAll(List.of(settings));
+            return this;
+        }
 
         /**
          * @param text the config file's content; the fixture sets {@code listen} with a flag
@@ -143,12 +179,24 @@ public final class GatehouseProxy implements AutoCloseable {
                 List<String> command = GatehouseAppServer.jvmCommand(jvmArgs,
                         GatehouseAppServer.defaultClasspath(), MAIN_CLASS);
                 command.addAll(List.of("--config", config.toString(), "--listen", "127.0.0.1:" + port));
+                int tlsPort = 0;
+                if (certificate != null) {
+                    tlsPort = FreePort.pick();
+                    command.addAll(List.of("--set", "listen[1].address=127.0.0.1:" + tlsPort, "--set", "listen[1].tls=true",
+                            "--set", "listen[1].certificate=" + certificate, "--set", "listen[1].private_key=" + privateKey));
+                    for (String s : tlsSettings) {
+                        command.addAll(List.of("--set", "listen[1]." + s));
+                    }
+                }
                 command.addAll(args);
                 process = ManagedProcess.start("Gatehouse proxy 127.0.0.1:" + port, command, dir.path(),
                         dir.resolve("proxy.log"), List.of(), Map.of(),
                         new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));
                 process.awaitConnectable(new InetSocketAddress("127.0.0.1", port), startTimeout);
-                return new GatehouseProxy(dir, process, port);
+                if (tlsPort != 0) {
+                    process.awaitConnectable(new InetSocketAddress("127.0.0.1", tlsPort), startTimeout);
+                }
+                return new GatehouseProxy(dir, process, port, tlsPort);
             } catch (java.io.IOException e) {
                 dir.close();
                 throw new java.io.UncheckedIOException(e);

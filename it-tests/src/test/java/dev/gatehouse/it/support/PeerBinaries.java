@@ -22,7 +22,29 @@ public final class PeerBinaries {
     /** The HTTP load generator. */
     public static final Path WRK = Path.of("/usr/bin/wrk");
 
+    /** curl, for HTTP/1.1 and HTTP/2 over TLS. */
+    public static final Path CURL = Path.of("/usr/bin/curl");
+    /** nghttp from nghttp2-client, for many HTTP/2 streams on one connection. */
+    public static final Path NGHTTP = Path.of("/usr/bin/nghttp");
+    /** The openssl CLI: certificates for tests, and s_client. */
+    public static final Path OPENSSL = Path.of("/usr/bin/openssl");
+
     private PeerBinaries() {}
+
+    /** @return the curl binary, or fails with the package to install */
+    public static Path curl() {
+        return requireExecutable(CURL, "curl", "curl");
+    }
+
+    /** @return the nghttp binary, or fails with the package to install */
+    public static Path nghttp() {
+        return requireExecutable(NGHTTP, "nghttp", "nghttp2-client");
+    }
+
+    /** @return the openssl binary, or fails with the package to install */
+    public static Path openssl() {
+        return requireExecutable(OPENSSL, "openssl", "openssl");
+    }
 
     /** @return the nginx binary, or fails with the package to install */
     public static Path nginx() {

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FileRegion;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -33,6 +34,9 @@ import java.net.SocketAddress;
  * any thread; off the event loop they are run on it.
  */
 public final class Exchange {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Exchange.class);
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("Strict-Transport-Security");
 
     /** Response headers without validation: handlers only set values they checked or built. */
     public static final HttpHeadersFactory RESPONSE_HEADERS =
@@ -101,6 +105,11 @@ public final class Exchange {
     /** The address the client connected to. */
     public SocketAddress localAddress() {
         return ctx.channel().localAddress();
+    }
+
+    /** Whether the request came over TLS. */
+    public boolean secure() {
+        return connection.transport().secure();
     }
 
     /** The connection's event loop. */
@@ -244,6 +253,13 @@ public final class Exchange {
         if (connection.context().draining()) {
             keepAlive = false;
         }
+        if (connection.transport().secure()) {
+            generation.config().strictTransportSecurity().ifPresent(v -> {
+                if (!h.contains(STRICT_TRANSPORT_SECURITY)) {
+                    h.set(STRICT_TRANSPORT_SECURITY, v);
+                }
+            });
+        }
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0) {
@@ -272,7 +288,36 @@ public final class Exchange {
         } else if (part instanceof FileRegion r) {
             bodyBytes += r.count();
         }
-        connection.write(part);
+        Object out = connection.transport().zeroCopy() ? part : framed(part);
+        if (out != null) {
+            connection.write(out);
+        }
+    }
+
+    /**
+     * A body part in a form TLS and HTTP/2 can carry: file regions become buffers (small ones)
+     * or a bounded chunked stream (large ones); bare buffers become HttpContent, which HTTP/2's
+     * frame codec needs. Null when the part cannot be sent (the connection is then aborted).
+     */
+    private Object framed(Object part) {
+        if (part instanceof FileRegion r) {
+            if (r.count() > FileRegionInput.CHUNK) {
+                return new FileRegionInput(r);
+            }
+            try {
+                return r.count() == 0 ? null : new DefaultHttpContent(FileRegionInput.readAll(r, ctx.alloc()));
+            } catch (java.io.IOException e) {
+                log.warn("{}: cannot read the file for {}: {}", remoteAddress(), describe(), e.toString());
+                abort();
+                return null;
+            } finally {
+                r.release();
+            }
+        }
+        if (part instanceof ByteBuf b) {
+            return new DefaultHttpContent(b);
+        }
+        return part;
     }
 
     /** Ends the response. */

@@ -1,33 +1,48 @@
 package dev.gatehouse.proxy.http;
 
+import dev.gatehouse.conf.Address;
+import dev.gatehouse.proxy.http2.AlpnSwitch;
+import dev.gatehouse.proxy.http2.PrefaceSniffer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SniHandler;
 
 /**
- * A client connection's pipeline, one concern per handler: timeouts (raw bytes), the strict
- * request decoder, Netty's response encoder, and the request loop.
+ * A client connection's first handlers, by listener: on TLS the SNI handler (which picks the
+ * certificate and becomes the TLS handler) and the ALPN switch to HTTP/2 or HTTP/1.1; on
+ * cleartext with {@code http2} a sniffer for the HTTP/2 connection preface; else straight
+ * HTTP/1.x ({@link Http1Pipeline}).
  */
 public final class HttpChannelInitializer extends ChannelInitializer<Channel> {
 
     private final ProxyContext context;
+    private final Address address;
+    /** The listener as bound, for a reload whose config no longer lists this address. */
+    private final Listener bound;
 
-    /** Initializer for connections of this proxy. */
-    public HttpChannelInitializer(ProxyContext context) {
+    /** Initializer for connections accepted on {@code address}. */
+    public HttpChannelInitializer(ProxyContext context, Address address) {
         this.context = context;
+        this.address = address;
+        this.bound = context.generation().listeners().get(address);
     }
 
     @Override
     protected void initChannel(Channel ch) {
         Generation g = context.generation();
         context.connections().add(ch);
-        ClientTimeouts timeouts = new ClientTimeouts(g.config());
+        Listener l = g.listeners().getOrDefault(address, bound);
         ChannelPipeline p = ch.pipeline();
-        p.addLast("timeouts", timeouts);
-        p.addLast("decoder", new Http1RequestDecoder(g.limits()));
-        p.addLast("encoder", new HttpResponseEncoder());
-        p.addLast("dispatcher", new RequestDispatcher(context, timeouts));
+        if (l.sni() != null) {
+            // nginx times the handshake with client_header_timeout too.
+            p.addLast("sni", new SniHandler(l.sni(), g.config().clientHeaderTimeout().toMillis()));
+            p.addLast("alpn", new AlpnSwitch(context, g, l.config()));
+        } else if (l.config().http2()) {
+            p.addLast("preface", new PrefaceSniffer(context, g, l.config()));
+        } else {
+            Http1Pipeline.addTo(p, context, g, new Transport(false, false, l.config()));
+        }
         if (context.draining()) {
             ch.close();
         }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,10 +17,12 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private final ProxyContext context;
     private final ClientTimeouts timeouts;
+    private final Transport transport;
     private final AsciiString serverHeader;
     private ChannelHandlerContext ctx;
 
@@ -58,11 +62,14 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean abandonedInput;
     /** The upstream handler cannot take more request body now: reads stay paused. */
     private boolean bodyReadsPaused;
+    /** The future of the latest write, which completes after every earlier one. */
+    private io.netty.channel.ChannelFuture lastWrite;
 
-    /** A dispatcher for one connection. */
-    public RequestDispatcher(ProxyContext context, ClientTimeouts timeouts) {
+    /** A dispatcher for one connection (or one HTTP/2 stream) that came in by {@code transport}. */
+    public RequestDispatcher(ProxyContext context, ClientTimeouts timeouts, Transport transport) {
         this.context = context;
         this.timeouts = timeouts;
+        this.transport = transport;
         String server = context.generation().config().serverHeader();
         this.serverHeader = server.isEmpty() ? null : AsciiString.cached(server);
     }
@@ -73,6 +80,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     AsciiString serverHeader() {
         return serverHeader;
+    }
+
+    Transport transport() {
+        return transport;
     }
 
     @Override
@@ -138,6 +149,13 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         } else {
             timeouts.responding();
         }
+        if (transport.listener().redirectToHttps()) {
+            // nginx's "return 301 https://$host$request_uri": the body, if any, is never read.
+            abandonedInput = r.hasBody();
+            ex.closeAfterResponse();
+            ex.sendRedirect(HttpsRedirect.location(r, transport.listener(), ctx.channel().localAddress()));
+            return;
+        }
         if (path == null) {
             ex.sendError(r.rawPath().isEmpty() ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.BAD_REQUEST);
             return;
@@ -159,7 +177,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 ex.sendError(HttpResponseStatus.EXPECTATION_FAILED);
                 return;
             }
-            if (r.protocolVersion() == HttpVersion.HTTP_1_1 && r.hasBody()) {
+            if (r.protocolVersion() != HttpVersion.HTTP_1_0 && r.hasBody()) {
                 write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                         Unpooled.EMPTY_BUFFER, Exchange.RESPONSE_HEADERS, Exchange.RESPONSE_HEADERS));
             }
@@ -291,7 +309,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     void write(Object msg) {
-        ctx.write(msg);
+        lastWrite = ctx.write(msg);
         if (inRead || flushesHeld) {
             flushNeeded = true;
         } else {
@@ -370,9 +388,30 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         queued.forEach(ReferenceCountUtil::release);
         queued.clear();
         flushNeeded = false;
+        if (transport.http2()) {
+            // A stream channel: once the response is out, closing it resets the stream only if
+            // the request is still coming (RST_STREAM takes the place of a lingering close).
+            io.netty.channel.ChannelFuture last = lastWrite;
+            ctx.flush();
+            if (last == null || last.isDone()) {
+                ctx.close();
+            } else {
+                last.addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (!linger || !f.isSuccess() || !(f.channel() instanceof DuplexChannel d) || d.isInputShutdown()) {
                 f.channel().close();
+                return;
+            }
+            SslHandler tls = f.channel().pipeline().get(SslHandler.class);
+            if (tls != null) {
+                // Half-closing TCP under TLS would cut the stream without close_notify: TLS's
+                // own half-close instead, then the same lingering read.
+                tls.closeOutbound();
+                f.channel().config().setAutoRead(true);
+                f.channel().eventLoop().schedule(() -> f.channel().close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
                 return;
             }
             d.shutdownOutput().addListener((ChannelFutureListener) s -> {
@@ -460,6 +499,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof java.io.IOException) {
             log.debug("{}: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof SSLException e) {
+            // A TLS record that does not decrypt, an alert from the client: one line, no trace.
+            log.info("{}: TLS error: {}", ctx.channel().remoteAddress(), e.getMessage());
         } else {
             log.warn("{}: closing after an unexpected error", ctx.channel().remoteAddress(), cause);
         }

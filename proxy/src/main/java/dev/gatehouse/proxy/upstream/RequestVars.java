@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * The vars of the uwsgi packet for one request, exactly as nginx 1.22 with Debian's stock
  * {@code /etc/nginx/uwsgi_params} writes them ({@code ngx_http_uwsgi_create_request}): the
- * fourteen stock params in file order (with {@code HTTPS} only on TLS, so never here), Debian's
+ * fourteen stock params in file order ({@code HTTPS=on} only over TLS, its value being empty
+ * otherwise and the param {@code if_not_empty}), Debian's
  * {@code HTTP_HOST $host}, then the location's {@code uwsgi_params} (replacing a var of the same
  * name in place, or appended), then one {@code HTTP_*} var per request header in arrival order:
  * name upper-cased with '-' to '_', headers whose name holds '_' dropped
@@ -56,7 +57,10 @@ final class RequestVars {
         vars.add(new Var("PATH_INFO", ex.path(), true));
         vars.add(new Var("DOCUMENT_ROOT", v.documentRoot(), true));
         vars.add(new Var("SERVER_PROTOCOL", r.protocolVersion().text(), false));
-        vars.add(new Var("REQUEST_SCHEME", "http", false));
+        vars.add(new Var("REQUEST_SCHEME", v.scheme(), false));
+        if (ex.secure()) {
+            vars.add(new Var("HTTPS", "on", false)); // "HTTPS $https if_not_empty"
+        }
         vars.add(new Var("REMOTE_ADDR", v.remoteAddr(), false));
         vars.add(new Var("REMOTE_PORT", v.remotePort(), false));
         vars.add(new Var("SERVER_PORT", v.serverPort(), false));
@@ -170,6 +174,10 @@ final class RequestVars {
             // scheme and authority are not part of it).
             String q = r.rawQuery();
             return q == null ? r.rawPath() : r.rawPath() + "?" + q;
+        }
+
+        String scheme() {
+            return ex.secure() ? "https" : "http";
         }
 
         String documentRoot() {
@@ -298,8 +306,8 @@ final class RequestVars {
                         StandardCharsets.ISO_8859_1);
                 case "document_root" -> documentRoot();
                 case "server_protocol" -> r.protocolVersion().text();
-                case "scheme" -> "http";
-                case "https" -> "";
+                case "scheme" -> scheme();
+                case "https" -> ex.secure() ? "on" : "";
                 case "remote_addr" -> remoteAddr();
                 case "remote_port" -> remotePort();
                 case "server_addr" -> serverAddr();

@@ -36,6 +36,21 @@ public final class TestProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * A proxy whose TOML names its own {@code listen} entries: {@code @PORT@} in the text is
+     * replaced by a free port, which {@link #port} then is.
+     */
+    public static TestProxy startListening(String toml, UpstreamHandler.Factory upstreams) {
+        int port = freePort();
+        ProxyConfig config = ProxyConfig.fromToml(toml.replace("@PORT@", Integer.toString(port)), "test.toml",
+                Map.of("access_log", "off"));
+        try {
+            return new TestProxy(ProxyServer.start(config, upstreams), port);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -1,0 +1,28 @@
+package dev.gatehouse.proxy.http;
+
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.stream.ChunkedWriteHandler;
+
+/**
+ * The HTTP/1.x handlers of a connection, one concern each: timeouts, the strict request decoder,
+ * Netty's response encoder, and the request loop; over TLS also a chunked writer, which streams
+ * file bodies in bounded pieces where sendfile(2) cannot be used.
+ */
+public final class Http1Pipeline {
+
+    private Http1Pipeline() {
+    }
+
+    /** Adds the HTTP/1.x handlers at the end of {@code p}, with the limits of {@code g}. */
+    public static void addTo(ChannelPipeline p, ProxyContext context, Generation g, Transport transport) {
+        ClientTimeouts timeouts = new ClientTimeouts(g.config());
+        p.addLast("timeouts", timeouts);
+        p.addLast("decoder", new Http1RequestDecoder(g.limits()));
+        p.addLast("encoder", new HttpResponseEncoder());
+        if (!transport.zeroCopy()) {
+            p.addLast("chunked", new ChunkedWriteHandler());
+        }
+        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport));
+    }
+}

@@ -1,0 +1,300 @@
+package dev.gatehouse.proxy.http2;
+
+import dev.gatehouse.proxy.http.BadRequest;
+import dev.gatehouse.proxy.http.HeadLimits;
+import dev.gatehouse.proxy.http.ParsedRequest;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameStreamException;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.util.Map;
+
+/**
+ * Turns one HTTP/2 stream's frames into what {@link dev.gatehouse.proxy.http.Http1RequestDecoder}
+ * produces for a request: a {@link ParsedRequest}, then body parts ending in a
+ * {@code LastHttpContent} (carrying the trailers, if any), or one {@link BadRequest} after which
+ * nothing more of the stream is passed on.
+ *
+ * <p>Netty's HPACK decoder already refused what RFC 9113 8.2 calls malformed at the field level
+ * (upper-case names, connection-specific fields, pseudo-fields out of place or unknown) with a
+ * stream reset, and the header list size with 431. What is left is checked here with the rules
+ * of the HTTP/1.x decoder, so both protocols agree on what a valid request is:
+ * <ul>
+ *   <li>{@code :method} as the HTTP/1.x method rule; {@code :scheme} present; {@code :path}
+ *       origin-form, or {@code *} for OPTIONS; CONNECT has no {@code :path} (405 like HTTP/1.x);</li>
+ *   <li>values without control characters; at most {@code max_headers} fields (431);</li>
+ *   <li>{@code content-length} digits only, once, and equal to the DATA received (RFC 9113 8.1.1);</li>
+ *   <li>{@code :authority} becomes {@code Host} when there is none; cookie crumbs are joined with
+ *       "; " (RFC 9113 8.2.3), as nginx passes them; names with '_' are dropped as in HTTP/1.x.</li>
+ * </ul>
+ */
+final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Http2RequestDecoder.class);
+
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
+
+    private final HeadLimits limits;
+    private boolean headRead;
+    private boolean done;
+    private long declaredLength = -1;
+    private long received;
+
+    Http2RequestDecoder(HeadLimits limits) {
+        this.limits = limits;
+    }
+
+    /** Thrown while reading a head to refuse the request. */
+    private static final class Reject extends Exception {
+        private static final long serialVersionUID = 1L;
+        final HttpResponseStatus status;
+
+        Reject(HttpResponseStatus status, String reason) {
+            super(reason, null, false, false);
+            this.status = status;
+        }
+    }
+
+    private static Reject bad(String reason) {
+        return new Reject(HttpResponseStatus.BAD_REQUEST, reason);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            if (msg instanceof Http2HeadersFrame h) {
+                onHeaders(ctx, h);
+            } else if (msg instanceof Http2DataFrame d) {
+                onData(ctx, d);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        } catch (Reject r) {
+            done = true;
+            ctx.fireChannelRead(new BadRequest(r.status, r.getMessage(), headRead));
+        }
+    }
+
+    private void onHeaders(ChannelHandlerContext ctx, Http2HeadersFrame h) throws Reject {
+        if (headRead) {
+            // Trailers: they end the stream (RFC 9113 8.1), carry no pseudo-fields, no framing.
+            if (!h.isEndStream()) {
+                throw bad("HEADERS frame in the middle of the request body");
+            }
+            HttpHeaders trailers = TRAILERS.newHeaders();
+            copyFields(h.headers(), trailers, true);
+            checkLength();
+            done = true;
+            ctx.fireChannelRead(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
+            return;
+        }
+        headRead = true;
+        ParsedRequest request = request(h.headers(), h.isEndStream());
+        ctx.fireChannelRead(request);
+        if (h.isEndStream()) {
+            done = true;
+            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+    }
+
+    private void onData(ChannelHandlerContext ctx, Http2DataFrame d) throws Reject {
+        if (!headRead) {
+            d.release();
+            throw bad("DATA before HEADERS");
+        }
+        received += d.content().readableBytes();
+        if (declaredLength >= 0 && received > declaredLength) {
+            d.release();
+            throw bad("more DATA than content-length " + declaredLength);
+        }
+        if (d.isEndStream()) {
+            try {
+                checkLength();
+            } catch (Reject r) {
+                d.release();
+                throw r;
+            }
+            done = true;
+            ctx.fireChannelRead(new DefaultLastHttpContent(d.content(), TRAILERS.newEmptyHeaders()));
+        } else {
+            ctx.fireChannelRead(new DefaultHttpContent(d.content()));
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof Http2FrameStreamException || cause instanceof Http2Exception) {
+            // The codec has reset the stream already (a malformed field, DATA past
+            // content-length): nothing to answer, one debug line.
+            log.debug("{} stream {}: {}", ctx.channel().parent().remoteAddress(),
+                    ((io.netty.handler.codec.http2.Http2StreamChannel) ctx.channel()).stream().id(),
+                    (cause.getCause() != null ? cause.getCause() : cause).getMessage());
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    private void checkLength() throws Reject {
+        if (declaredLength >= 0 && received != declaredLength) {
+            throw bad("DATA of " + received + " bytes for content-length " + declaredLength);
+        }
+    }
+
+    private ParsedRequest request(Http2Headers in, boolean endStream) throws Reject {
+        CharSequence m = in.method();
+        if (m == null || m.isEmpty()) {
+            throw bad("no :method");
+        }
+        for (int i = 0; i < m.length(); i++) {
+            char c = m.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c == '-' || c == '_')) {
+                throw bad("invalid :method");
+            }
+        }
+        HttpMethod method = HttpMethod.valueOf(m.toString());
+        CharSequence authority = in.authority();
+        String uri;
+        String rawPath;
+        String rawQuery = null;
+        if (method.equals(HttpMethod.CONNECT)) {
+            // RFC 9113 8.5: only :method and :authority; answered 405 like an HTTP/1.x CONNECT.
+            if (authority == null || in.path() != null || in.scheme() != null) {
+                throw bad("CONNECT with :path or :scheme, or without :authority");
+            }
+            uri = authority.toString();
+            rawPath = "";
+        } else {
+            if (in.scheme() == null || in.scheme().isEmpty()) {
+                throw bad("no :scheme");
+            }
+            CharSequence p = in.path();
+            if (p == null || p.isEmpty()) {
+                throw bad("no :path");
+            }
+            uri = p.toString();
+            checkTarget(uri);
+            if (uri.equals("*")) {
+                if (!method.equals(HttpMethod.OPTIONS)) {
+                    throw bad("asterisk-form :path with a method other than OPTIONS");
+                }
+                rawPath = "";
+            } else {
+                if (uri.charAt(0) != '/') {
+                    throw bad(":path is not origin-form");
+                }
+                String path = uri;
+                int hash = path.indexOf('#');
+                if (hash >= 0) {
+                    path = path.substring(0, hash);
+                }
+                int q = path.indexOf('?');
+                if (q >= 0) {
+                    rawQuery = path.substring(q + 1);
+                    path = path.substring(0, q);
+                }
+                rawPath = path;
+            }
+        }
+        HttpHeaders headers = HEADERS.newHeaders();
+        if (authority != null && !authority.isEmpty() && !in.contains(HttpHeaderNames.HOST)) {
+            checkValue(authority);
+            headers.add(HttpHeaderNames.HOST, authority.toString());
+        }
+        copyFields(in, headers, false);
+        String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (length != null) {
+            if (headers.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
+                throw bad("repeated content-length");
+            }
+            if (length.isEmpty() || length.length() > 18 || !length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw bad("content-length is not a number");
+            }
+            declaredLength = Long.parseLong(length);
+            if (endStream && declaredLength != 0) {
+                throw bad("content-length " + declaredLength + " on a request without DATA");
+            }
+        }
+        long contentLength = endStream ? 0 : declaredLength;
+        return new ParsedRequest(ParsedRequest.HTTP_2_0, method, uri, headers, rawPath, rawQuery, contentLength,
+                contentLength < 0);
+    }
+
+    private static void checkTarget(String uri) throws Reject {
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                throw bad("invalid byte in :path");
+            }
+        }
+    }
+
+    /** Regular fields into {@code out}; pseudo-fields are skipped (the HPACK decoder checked their place). */
+    private void copyFields(Http2Headers in, HttpHeaders out, boolean trailers) throws Reject {
+        int count = 0;
+        StringBuilder cookie = null;
+        for (Map.Entry<CharSequence, CharSequence> e : in) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                if (trailers) {
+                    throw bad("pseudo-header field in trailers");
+                }
+                continue;
+            }
+            if (++count > limits.maxHeaders()) {
+                throw new Reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "more than " + limits.maxHeaders() + " header fields");
+            }
+            CharSequence value = e.getValue();
+            checkValue(value);
+            if (indexOf(name, '_') >= 0) {
+                continue; // underscores_in_headers off, as in HTTP/1.x
+            }
+            if (!trailers && HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)) {
+                cookie = cookie == null ? new StringBuilder(value) : cookie.append("; ").append(value);
+                continue;
+            }
+            out.add(name, value.toString());
+        }
+        if (cookie != null) {
+            out.add(HttpHeaderNames.COOKIE, cookie.toString());
+        }
+    }
+
+    private static void checkValue(CharSequence value) throws Reject {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                throw bad("control character in a header value");
+            }
+        }
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.gatehouse.proxy.http2;
+
+import dev.gatehouse.proxy.http.ClientTimeouts;
+import dev.gatehouse.proxy.http.Generation;
+import dev.gatehouse.proxy.http.ProxyContext;
+import dev.gatehouse.proxy.http.RequestDispatcher;
+import dev.gatehouse.proxy.http.Transport;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.stream.ChunkedWriteHandler;
+
+/**
+ * One HTTP/2 stream's handlers: the request arrives as frames, {@link Http2RequestDecoder} turns
+ * them into the same request and body objects the HTTP/1.x decoder makes, and from there the
+ * stream is served by a {@link RequestDispatcher} like an HTTP/1.x connection with one request.
+ * Responses go out as HttpObjects, which Netty's codec turns into HEADERS and DATA frames
+ * (dropping Connection, Keep-Alive and Transfer-Encoding, which HTTP/2 forbids).
+ */
+@ChannelHandler.Sharable
+final class Http2StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+
+    /** Outbound only here: inbound frames are taken by the decoder before they reach it. */
+    private static final Http2StreamFrameToHttpObjectCodec RESPONSES = new Http2StreamFrameToHttpObjectCodec(true, false);
+
+    private final ProxyContext context;
+    private final Transport transport;
+
+    Http2StreamInitializer(ProxyContext context, Transport transport) {
+        this.context = context;
+        this.transport = transport;
+    }
+
+    @Override
+    protected void initChannel(Http2StreamChannel ch) {
+        Generation g = context.generation();
+        ClientTimeouts timeouts = new ClientTimeouts(g.config());
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("timeouts", timeouts);
+        p.addLast("decoder", new Http2RequestDecoder(g.limits()));
+        p.addLast("encoder", RESPONSES);
+        p.addLast("chunked", new ChunkedWriteHandler());
+        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport));
+    }
+}
