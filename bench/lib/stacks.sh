@@ -11,7 +11,7 @@
 # request opens a uwsgi connection as nginx does, and gh-gh-ka keeps the default (on).
 
 STACK_IDS=()
-declare -A STACK_START STACK_PATH STACK_LOAD STACK_EXPECT STACK_FRONT STACK_BACK STACK_SCHEME
+declare -A STACK_START STACK_PATH STACK_LOAD STACK_EXPECT STACK_FRONT STACK_BACK STACK_SCHEME STACK_JIT
 
 # add_stack ID START_FUNCTION PATH LOAD EXPECT FRONT BACK
 #   LOAD    the request wrk sends: get, or post-4k (a 4 KiB POST body); see lib/wrk; or h2-get,
@@ -28,6 +28,9 @@ add_stack() {
   STACK_FRONT[$1]=$6
   STACK_BACK[$1]=$7
   case $1 in tls-* | h2-*) STACK_SCHEME[$1]=https ;; *) STACK_SCHEME[$1]=http ;; esac
+  # A stack with a JVM in it (Gatehouse, or uWSGI's jvm plugin) gets the full warm-up for its
+  # JIT; nginx and uWSGI's python3 have none to warm and get a short one.
+  if [[ "$6 $7" == *Gatehouse* || "$7" == *jvm* ]]; then STACK_JIT[$1]=1; else STACK_JIT[$1]=0; fi
 }
 
 RATIO_LABELS=()
