@@ -64,7 +64,10 @@ public final class ProxyServer implements AutoCloseable {
         if (!Epoll.isAvailable()) {
             log.warn("native epoll unavailable ({}); using NIO", Epoll.unavailabilityCause().toString());
         }
-        this.group = new MultiThreadIoEventLoopGroup(0, io);
+        // One loop per core, as nginx's worker_processes auto: the loops never block, so more
+        // threads than cores only add context switches (Netty's own default is two per core).
+        int threads = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+        this.group = new MultiThreadIoEventLoopGroup(threads, io);
         this.limiter = new ConnectionLimiter(config.maxConnections());
     }
 

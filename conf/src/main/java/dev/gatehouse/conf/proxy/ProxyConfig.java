@@ -44,6 +44,7 @@ import java.util.Set;
  * @param clientBodyTimeout longest gap between body reads (408 after)
  * @param sendTimeout longest gap between writes to a client
  * @param maxConnections client connections open at once
+ * @param ioThreads event-loop threads; 0 = one per CPU core
  * @param shutdownTimeout how long in-flight requests may finish on TERM
  * @param accessLog where the access log goes
  * @param accessLogFormat the access log's format
@@ -69,6 +70,7 @@ public record ProxyConfig(
         Duration clientBodyTimeout,
         Duration sendTimeout,
         int maxConnections,
+        int ioThreads,
         Duration shutdownTimeout,
         AccessLogTarget accessLog,
         AccessLogFormat accessLogFormat,
@@ -158,6 +160,7 @@ public record ProxyConfig(
         Duration clientBodyTimeout = r.get(CLIENT_BODY_TIMEOUT);
         Duration sendTimeout = r.get(SEND_TIMEOUT);
         int maxConnections = r.get(MAX_CONNECTIONS);
+        int ioThreads = r.get(IO_THREADS);
         Duration shutdownTimeout = r.get(SHUTDOWN_TIMEOUT);
         AccessLogTarget accessLog = r.get(ACCESS_LOG);
         AccessLogFormat accessLogFormat = r.get(ACCESS_LOG_FORMAT);
@@ -187,7 +190,7 @@ public record ProxyConfig(
 
         ProxyConfig c = new ProxyConfig(listeners, serverHeader, keepaliveTimeout, keepaliveRequests, largeHeaderLine,
                 largeHeaderSize, maxHeaders, clientMaxBodySize, clientHeaderTimeout, clientBodyTimeout, sendTimeout,
-                maxConnections, shutdownTimeout, accessLog, accessLogFormat, mimeTypes, pidfile, strictTransportSecurity,
+                maxConnections, ioThreads, shutdownTimeout, accessLog, accessLogFormat, mimeTypes, pidfile, strictTransportSecurity,
                 tlsSessionTimeout, http2, openFileCache,
                 locations, upstreams);
         r.finish();
@@ -412,6 +415,7 @@ public record ProxyConfig(
                 .put(CLIENT_BODY_TIMEOUT, clientBodyTimeout)
                 .put(SEND_TIMEOUT, sendTimeout)
                 .put(MAX_CONNECTIONS, maxConnections)
+                .put(IO_THREADS, ioThreads)
                 .put(SHUTDOWN_TIMEOUT, shutdownTimeout)
                 .put(ACCESS_LOG, accessLog)
                 .put(ACCESS_LOG_FORMAT, accessLogFormat)

@@ -88,6 +88,8 @@ final class ProxyKeys {
             "Longest gap between two writes to a client before the connection is closed");
     static final Key<Integer> MAX_CONNECTIONS = Key.of("max_connections", ValueType.integer(1, 1_000_000), 10_000,
             "Client connections open at once; past it new connections wait in the listen queue");
+    static final Key<Integer> IO_THREADS = Key.of("io_threads", ValueType.integer(0, 1024), 0,
+            "Event-loop threads that serve connections (nginx's worker_processes); 0: one per CPU core");
     static final Key<Duration> SHUTDOWN_TIMEOUT = Key.of("shutdown_timeout", ValueType.duration(), Duration.ofSeconds(30),
             "On TERM, how long in-flight requests may finish before connections are closed");
     static final Key<AccessLogTarget> ACCESS_LOG = Key.of("access_log",
@@ -240,7 +242,7 @@ final class ProxyKeys {
             LISTEN_PRIVATE_KEY, LISTEN_HTTP2, LISTEN_REDIRECT_TO_HTTPS, LISTEN_HTTPS_PORT, LISTEN_CERTIFICATES,
             CERT_SERVER_NAMES, CERT_CERTIFICATE, CERT_PRIVATE_KEY, SERVER_HEADER, KEEPALIVE_TIMEOUT, KEEPALIVE_REQUESTS,
             LARGE_HEADER_LINE, LARGE_HEADER_SIZE, MAX_HEADERS, CLIENT_MAX_BODY_SIZE, CLIENT_HEADER_TIMEOUT,
-            CLIENT_BODY_TIMEOUT, SEND_TIMEOUT, MAX_CONNECTIONS, SHUTDOWN_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT,
+            CLIENT_BODY_TIMEOUT, SEND_TIMEOUT, MAX_CONNECTIONS, IO_THREADS, SHUTDOWN_TIMEOUT, ACCESS_LOG, ACCESS_LOG_FORMAT,
             PIDFILE, STRICT_TRANSPORT_SECURITY, TLS_SESSION_TIMEOUT, HTTP2_MAX_CONCURRENT_STREAMS,
             HTTP2_MAX_HEADER_LIST_SIZE, HTTP2_MAX_RESETS, HTTP2_RESET_WINDOW, HTTP2_MAX_QUEUED_CONTROL_FRAMES,
             MIME_TYPE, OPEN_FILE_CACHE, OPEN_FILE_CACHE_MAX, OPEN_FILE_CACHE_VALID,

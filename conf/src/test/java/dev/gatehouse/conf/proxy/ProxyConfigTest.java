@@ -52,6 +52,7 @@ class ProxyConfigTest {
             client_body_timeout = "20s"
             send_timeout = "30s"
             max_connections = 2000
+            io_threads = 2
             shutdown_timeout = "10s"
             access_log = "/var/log/gatehouse/access.log"
             access_log_format = "json"
@@ -142,7 +143,7 @@ class ProxyConfigTest {
         return new ProxyConfig(List.of(ListenConfig.plain(Address.parse("127.0.0.1:8080"))), "gatehouse",
                 Duration.ofSeconds(75), 1000,
                 Size.ofKilobytes(8), Size.ofKilobytes(32), 100, Size.ofMegabytes(1), Duration.ofSeconds(60),
-                Duration.ofSeconds(60), Duration.ofSeconds(60), 10_000, Duration.ofSeconds(30), AccessLogTarget.STDOUT,
+                Duration.ofSeconds(60), Duration.ofSeconds(60), 10_000, 0, Duration.ofSeconds(30), AccessLogTarget.STDOUT,
                 AccessLogFormat.COMBINED, Map.of(), Optional.empty(), Optional.empty(), Duration.ofMinutes(5),
                 new Http2Limits(128, Size.ofKilobytes(32), 200, Duration.ofSeconds(30), 10_000),
                 new OpenFileCacheConfig(1000, Duration.ofSeconds(60)),
@@ -185,7 +186,7 @@ class ProxyConfigTest {
                         ListenConfig.plain(Address.unix("/run/gatehouse/proxy.sock")),
                         new ListenConfig(Address.parse("*:443"), Optional.of(tls), true, false, 443)),
                 "", Duration.ofSeconds(30), 500, Size.ofKilobytes(4), Size.ofKilobytes(16), 50, Size.ofMegabytes(100),
-                Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), 2000, Duration.ofSeconds(10),
+                Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), 2000, 2, Duration.ofSeconds(10),
                 AccessLogTarget.file(Path.of("/var/log/gatehouse/access.log")), AccessLogFormat.JSON, mime,
                 Optional.of(Path.of("/run/gatehouse/proxy.pid")), Optional.of("max-age=31536000"), Duration.ofHours(1),
                 new Http2Limits(64, Size.ofKilobytes(16), 100, Duration.ofSeconds(10), 1000),
@@ -326,6 +327,16 @@ class ProxyConfigTest {
                 error("open_file_cache = 5"));
         assertEquals("gatehouse-proxy.toml: upstream.app = \"unix:/a.sock\": expected a table, written [upstream.app]",
                 error("upstream.app = \"unix:/a.sock\""));
+    }
+
+    @Test
+    void ioThreadsRangeFromZeroForOnePerCoreTo1024() {
+        assertEquals(0, parse("").ioThreads());
+        assertEquals(1024, parse("io_threads = 1024").ioThreads());
+        assertEquals("gatehouse-proxy.toml: io_threads = 1025: expected an integer from 0 to 1024",
+                error("io_threads = 1025"));
+        assertEquals("gatehouse-proxy.toml: io_threads = -1: expected an integer from 0 to 1024",
+                error("io_threads = -1"));
     }
 
     @Test
