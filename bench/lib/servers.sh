@@ -19,7 +19,11 @@ start_appserver() {
 start_proxy() {
   local dir=$1 port=$2
   shift 2
-  spawn "$dir/proxy.log" "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx256m \
+  local opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx256m)
+  # The AOT cache bin/gatehouse gives the proxy (scripts/aot-flags), made by train_proxy_aot.
+  # shellcheck disable=SC2207
+  opts+=($("$REPO/scripts/aot-flags" proxy "$JAVA" "$PROXY_CLASSPATH" "${opts[@]}"))
+  spawn "$dir/proxy.log" "$JAVA" "${opts[@]}" \
     -cp "$PROXY_CLASSPATH" dev.gatehouse.proxy.ProxyMain --listen "127.0.0.1:$port" \
     --set access_log=off "$@"
   FRONT_PID=$SPAWNED_PID

@@ -3,6 +3,7 @@ package dev.gatehouse.cli;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +26,12 @@ final class ServerProcess {
     /** util-linux's setsid; on a system without it the child shares our process group. */
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
-    /** JVM options not to pass on: a debugger agent would clash over its port. */
-    private static final List<String> NOT_INHERITED = List.of("-agentlib:", "-javaagent:", "-Xrunjdwp", "-Xdebug");
+    /**
+     * JVM options not to pass on: a debugger agent would clash over its port, and an AOT cache is
+     * per role (the proxy's, see {@link #aotOptions}); two JVMs writing one would spoil it.
+     */
+    private static final List<String> NOT_INHERITED = List.of("-agentlib:", "-javaagent:", "-Xrunjdwp", "-Xdebug",
+            "-XX:AOTCache", "-XX:AOTCacheOutput", "-XX:AOTMode", "-XX:AOTConfiguration");
 
     private final String name;
     private final Process process;
@@ -47,12 +52,18 @@ final class ServerProcess {
         if (Files.isExecutable(SETSID)) {
             cmd.add(SETSID.toString());
         }
-        cmd.add(ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java);
+        List<String> options = new ArrayList<>();
         for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (NOT_INHERITED.stream().noneMatch(option::startsWith)) {
-                cmd.add(option);
+                options.add(option);
             }
+        }
+        cmd.addAll(options);
+        if (!args.isEmpty() && args.get(0).equals("proxy")) {
+            cmd.addAll(aotOptions(java, options));
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
@@ -60,6 +71,36 @@ final class ServerProcess {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO().redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         return new ServerProcess(name, pb.start());
+    }
+
+    /**
+     * The proxy's AOT cache options from {@code bin/aot-flags}, as {@code bin/gatehouse proxy}
+     * gets them; none when the distribution has no such script (a development class path) or it
+     * fails: the cache only makes start-up and warm-up faster.
+     */
+    private static List<String> aotOptions(String java, List<String> jvmOptions) throws IOException {
+        String home = System.getProperty("gatehouse.home");
+        if (home == null) {
+            return List.of();
+        }
+        Path script = Path.of(home, "bin", "aot-flags");
+        if (!Files.isExecutable(script)) {
+            return List.of();
+        }
+        List<String> cmd = new ArrayList<>(List.of(script.toString(), "proxy", java, home + "/lib/*"));
+        cmd.addAll(jvmOptions);
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return List.of();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+        return out.isEmpty() ? List.of() : List.of(out.split("\\s+"));
     }
 
     String name() {
