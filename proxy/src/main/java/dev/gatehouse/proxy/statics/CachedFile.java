@@ -28,6 +28,9 @@ public final class CachedFile {
     /** The whole file, for small cached files; null otherwise. One reference, held by this object. */
     private final ByteBuf contents;
     volatile long checkedAtNanos;
+    // Racy single-check caches: every thread computes the same immutable string.
+    private String etag;
+    private String lastModified;
 
     CachedFile(Path path, FileChannel channel, long size, long mtimeMillis, Object fileKey, long checkedAtNanos) {
         this(path, channel, size, mtimeMillis, fileKey, checkedAtNanos, null);
@@ -79,6 +82,26 @@ public final class CachedFile {
     /** Last modification, epoch seconds: what ETag and Last-Modified carry. */
     public long mtimeSeconds() {
         return Math.floorDiv(mtimeMillis, 1000);
+    }
+
+    /** The ETag of this file as opened (nginx's form, from mtime and size); made once per entry. */
+    public String etag() {
+        String e = etag;
+        if (e == null) {
+            e = Preconditions.etag(mtimeSeconds(), size);
+            etag = e;
+        }
+        return e;
+    }
+
+    /** The Last-Modified value of this file as opened; formatted once per entry, not per response. */
+    public String lastModified() {
+        String l = lastModified;
+        if (l == null) {
+            l = dev.gatehouse.proxy.http.HttpDate.format(mtimeSeconds());
+            lastModified = l;
+        }
+        return l;
     }
 
     /** Whether the file on disk still is this one (same inode, size and mtime). */
