@@ -94,27 +94,30 @@ field() {
 # about SECONDS; sets the same W_* as run_wrk (and W_REQUESTS), latencies from its per-request
 # log. Returns 1 when h2load gave no result.
 #
-# h2load runs by request count (-n), not for a duration (-D): in duration mode h2load 1.52 never
-# ends when a client's TLS handshake completes after the duration is over (Worker::
-# stop_all_clients skips clients that have no HTTP/2 session yet; such a client then sends
-# requests forever). A cold proxy JVM on a busy machine takes over a second for some of 50
-# concurrent handshakes, so a 2 s run against it sometimes never ended. The count is the rate
-# of this URL's previous run times SECONDS (H2_FIRST_RPS for the first run), so a run still
-# lasts about SECONDS; a client that connects late just does its share of the count.
+# The first load on a freshly started server (the warm-up, or the only run of --quick) is by
+# request count (-n SECONDS x H2_FIRST_RPS), not for a duration (-D): in duration mode h2load
+# 1.52 never ends when one of its clients finishes its TLS handshake after the duration is over
+# (Worker::stop_all_clients terminates only clients that already have an HTTP/2 session; the
+# late one then sends requests forever), and a cold proxy JVM on a busy machine takes more than
+# a second for some of 50 concurrent handshakes. A later load on the same server (the measured
+# run after a warm-up) runs for SECONDS with -D: the server is warm, its handshakes take
+# milliseconds, and a count sized from a cold warm-up would make a run of a fraction of a second
+# that mostly measures the handshakes.
 H2_FIRST_RPS=5000
-declare -A H2_LAST_RPS=()
+declare -A H2_SERVER_LOADED=()
 run_h2load() {
-  local url=$2 seconds=$3 out=$4 line count
-  count=$(awk -v r="${H2_LAST_RPS[$url]:-$H2_FIRST_RPS}" -v s="$seconds" -v c="$WRK_CONNECTIONS" \
-    'BEGIN { n = int(r * s); if (n < c * 10) n = c * 10; print n }')
-  spawn "$out" timeout $((seconds * 5 + 30)) h2load -c "$WRK_CONNECTIONS" -t 1 -m "$H2_STREAMS" -n "$count" \
+  local url=$2 seconds=$3 out=$4 line dir
+  local -a amount=(-n "$((seconds * H2_FIRST_RPS))")
+  dir=$(dirname "$out") # one per stack and round: one server
+  [ -n "${H2_SERVER_LOADED[$dir]:-}" ] && amount=(-D "$seconds")
+  H2_SERVER_LOADED[$dir]=1
+  spawn "$out" timeout $((seconds * 5 + 30)) h2load -c "$WRK_CONNECTIONS" -t 1 -m "$H2_STREAMS" "${amount[@]}" \
     --log-file="$out.requests" "$url"
   wait "$SPAWNED_PID"
   forget "$SPAWNED_PID"
   # "finished in 8.00s, 12345.60 req/s, ..."; "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
   line=$(grep -m1 '^finished in' "$out") || return 1
   W_RPS=$(sed -E 's/.*, ([0-9.]+) req\/s.*/\1/' <<<"$line")
-  H2_LAST_RPS[$url]=$W_RPS
   line=$(grep -m1 '^requests:' "$out") || return 1
   # "requests: N total, N started, N done, ...": what the CPU per request divides by.
   W_REQUESTS=$(sed -E 's/.* ([0-9]+) done.*/\1/' <<<"$line")
