@@ -44,7 +44,7 @@ import java.util.Set;
  * @param clientBodyTimeout longest gap between body reads (408 after)
  * @param sendTimeout longest gap between writes to a client
  * @param maxConnections client connections open at once
- * @param ioThreads event-loop threads; 0 = two per CPU core
+ * @param ioThreads event-loop threads; 0 = one per CPU core
  * @param shutdownTimeout how long in-flight requests may finish on TERM
  * @param accessLog where the access log goes
  * @param accessLogFormat the access log's format

@@ -89,7 +89,7 @@ final class ProxyKeys {
     static final Key<Integer> MAX_CONNECTIONS = Key.of("max_connections", ValueType.integer(1, 1_000_000), 10_000,
             "Client connections open at once; past it new connections wait in the listen queue");
     static final Key<Integer> IO_THREADS = Key.of("io_threads", ValueType.integer(0, 1024), 0,
-            "Event-loop threads that serve connections (nginx's worker_processes); 0: two per CPU core");
+            "Event-loop threads that serve connections (nginx's worker_processes); 0: one per CPU core");
     static final Key<Duration> SHUTDOWN_TIMEOUT = Key.of("shutdown_timeout", ValueType.duration(), Duration.ofSeconds(30),
             "On TERM, how long in-flight requests may finish before connections are closed");
     static final Key<AccessLogTarget> ACCESS_LOG = Key.of("access_log",

@@ -330,7 +330,7 @@ class ProxyConfigTest {
     }
 
     @Test
-    void ioThreadsRangeFromZeroForTwoPerCoreTo1024() {
+    void ioThreadsRangeFromZeroForOnePerCoreTo1024() {
         assertEquals(0, parse("").ioThreads());
         assertEquals(1024, parse("io_threads = 1024").ioThreads());
         assertEquals("gatehouse-proxy.toml: io_threads = 1025: expected an integer from 0 to 1024",

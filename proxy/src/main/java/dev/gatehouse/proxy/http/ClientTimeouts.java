@@ -37,33 +37,54 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
     private final long bodyNanos;
     private final long idleNanos;
     private final long sendNanos;
+    /** An HTTP/2 stream: no head or keep-alive phase of its own. */
+    private final boolean stream;
     private ChannelHandlerContext ctx;
-    private Phase phase = Phase.HEAD;
+    private Phase phase;
     private long deadline;
     private long sendDeadline;
     private ScheduledFuture<?> timer;
     private long timerAt;
     private long lastProgress;
 
-    /** Timeouts from a configuration. */
+    /** Timeouts of an HTTP/1.x connection, from a configuration. */
     public ClientTimeouts(ProxyConfig config) {
+        this(config, false);
+    }
+
+    private ClientTimeouts(ProxyConfig config, boolean stream) {
         headerNanos = config.clientHeaderTimeout().toNanos();
         bodyNanos = config.clientBodyTimeout().toNanos();
         idleNanos = config.keepaliveTimeout().toNanos();
         sendNanos = config.sendTimeout().toNanos();
+        this.stream = stream;
+        this.phase = stream ? Phase.RESPONDING : Phase.HEAD;
+    }
+
+    /**
+     * Timeouts of one HTTP/2 stream: body and send only. Its head is complete before the stream
+     * exists (the frame codec assembles HEADERS and CONTINUATION), and it ends with its response,
+     * so head and keep-alive timing belong to the connection (the handshake timeout, then
+     * {@code Http2ConnectionGuard}). Arming and cancelling those two timers for every stream was
+     * pure cost.
+     */
+    public static ClientTimeouts forStream(ProxyConfig config) {
+        return new ClientTimeouts(config, true);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        if (ctx.channel().isActive()) {
+        if (ctx.channel().isActive() && !stream) {
             arm(Phase.HEAD, headerNanos);
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        arm(Phase.HEAD, headerNanos);
+        if (!stream) {
+            arm(Phase.HEAD, headerNanos);
+        }
         ctx.fireChannelActive();
     }
 
@@ -87,8 +108,12 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
         phase = Phase.RESPONDING;
     }
 
-    /** The exchange is over; the connection waits for the next request. */
+    /** The exchange is over; the connection waits for the next request (a stream just ends). */
     void idle() {
+        if (stream) {
+            phase = Phase.RESPONDING;
+            return;
+        }
         arm(Phase.IDLE, idleNanos);
     }
 

@@ -305,7 +305,12 @@ public final class Exchange {
                 return new FileRegionInput(r);
             }
             try {
-                return r.count() == 0 ? null : new DefaultHttpContent(FileRegionInput.readAll(r, ctx.alloc()));
+                if (r.count() == 0) {
+                    return null;
+                }
+                // A small file the open-file cache holds in memory: no read, no copy.
+                ByteBuf held = r instanceof ReadableFileRegion rr ? rr.retainedBytes() : null;
+                return new DefaultHttpContent(held != null ? held : FileRegionInput.readAll(r, ctx.alloc()));
             } catch (java.io.IOException e) {
                 log.warn("{}: cannot read the file for {}: {}", remoteAddress(), describe(), e.toString());
                 abort();

@@ -16,4 +16,12 @@ public interface ReadableFileRegion extends FileRegion {
      * @return the bytes read; fewer only at the end of the file (a file that shrank)
      */
     int read(ByteBuf dst, long offset, int length) throws IOException;
+
+    /**
+     * The region's bytes already in memory, as a buffer the caller must release; null when they
+     * are not in memory (then {@link #read} them).
+     */
+    default ByteBuf retainedBytes() {
+        return null;
+    }
 }

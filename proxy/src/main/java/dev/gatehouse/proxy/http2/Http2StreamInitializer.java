@@ -36,7 +36,7 @@ final class Http2StreamInitializer extends ChannelInitializer<Http2StreamChannel
     @Override
     protected void initChannel(Http2StreamChannel ch) {
         Generation g = context.generation();
-        ClientTimeouts timeouts = new ClientTimeouts(g.config());
+        ClientTimeouts timeouts = ClientTimeouts.forStream(g.config());
         ChannelPipeline p = ch.pipeline();
         p.addLast("timeouts", timeouts);
         p.addLast("decoder", new Http2RequestDecoder(g.limits()));

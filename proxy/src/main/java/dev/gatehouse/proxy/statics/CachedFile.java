@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.statics;
 
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -10,6 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * every response sending it. Reference counted: the cache holds one reference while the entry is
  * cached, each {@link CachedFileRegion} one while it is being sent; the descriptor is closed when
  * the last goes, so evicting a file that is being downloaded does not cut the download.
+ *
+ * <p>A small file kept in the cache also keeps its bytes ({@link #contents}), read once when it
+ * was opened: TLS and HTTP/2 cannot use sendfile(2), and reading a 1 KiB file for every response
+ * cost a pread(2) and a buffer per request. They are the bytes of the file as it was opened, so
+ * they change with the entry when the cache sees a new inode, size or mtime.
  */
 public final class CachedFile {
 
@@ -19,15 +25,38 @@ public final class CachedFile {
     private final long mtimeMillis;
     private final Object fileKey;
     private final AtomicInteger refs = new AtomicInteger(1);
+    /** The whole file, for small cached files; null otherwise. One reference, held by this object. */
+    private final ByteBuf contents;
     volatile long checkedAtNanos;
+    // Racy single-check caches: every thread computes the same immutable string.
+    private String etag;
+    private String lastModified;
 
     CachedFile(Path path, FileChannel channel, long size, long mtimeMillis, Object fileKey, long checkedAtNanos) {
+        this(path, channel, size, mtimeMillis, fileKey, checkedAtNanos, null);
+    }
+
+    CachedFile(Path path, FileChannel channel, long size, long mtimeMillis, Object fileKey, long checkedAtNanos,
+            ByteBuf contents) {
         this.path = path;
         this.channel = channel;
         this.size = size;
         this.mtimeMillis = mtimeMillis;
         this.fileKey = fileKey;
         this.checkedAtNanos = checkedAtNanos;
+        this.contents = contents;
+    }
+
+    /**
+     * {@code count} bytes at {@code position} as a buffer with its own reference, when this file's
+     * bytes are held in memory; null when they are not (then read the region).
+     */
+    ByteBuf slice(long position, long count) {
+        if (contents == null || position < 0 || count < 0 || position + count > contents.capacity()) {
+            return null;
+        }
+        // Absolute bounds on a shared buffer: each response gets its own indexes.
+        return contents.retainedSlice((int) position, (int) count);
     }
 
     /** The path it was opened by. */
@@ -55,6 +84,26 @@ public final class CachedFile {
         return Math.floorDiv(mtimeMillis, 1000);
     }
 
+    /** The ETag of this file as opened (nginx's form, from mtime and size); made once per entry. */
+    public String etag() {
+        String e = etag;
+        if (e == null) {
+            e = Preconditions.etag(mtimeSeconds(), size);
+            etag = e;
+        }
+        return e;
+    }
+
+    /** The Last-Modified value of this file as opened; formatted once per entry, not per response. */
+    public String lastModified() {
+        String l = lastModified;
+        if (l == null) {
+            l = dev.gatehouse.proxy.http.HttpDate.format(mtimeSeconds());
+            lastModified = l;
+        }
+        return l;
+    }
+
     /** Whether the file on disk still is this one (same inode, size and mtime). */
     boolean sameAs(Object key, long size, long mtimeMillis) {
         return java.util.Objects.equals(fileKey, key) && this.size == size && this.mtimeMillis == mtimeMillis;
@@ -75,6 +124,9 @@ public final class CachedFile {
     /** Drops a reference, closing the descriptor with the last. */
     public void release() {
         if (refs.decrementAndGet() == 0) {
+            if (contents != null) {
+                contents.release();
+            }
             try {
                 channel.close();
             } catch (IOException e) {

@@ -26,6 +26,11 @@ public final class CachedFileRegion extends DefaultFileRegion implements Readabl
     }
 
     @Override
+    public ByteBuf retainedBytes() {
+        return file.slice(position(), count());
+    }
+
+    @Override
     protected void deallocate() {
         file.release();
     }

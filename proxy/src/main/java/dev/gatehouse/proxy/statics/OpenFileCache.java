@@ -2,6 +2,8 @@ package dev.gatehouse.proxy.statics;
 
 import dev.gatehouse.conf.proxy.OpenFileCacheConfig;
 import dev.gatehouse.conf.proxy.SymlinkPolicy;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -21,8 +23,17 @@ import java.util.Map;
  *
  * <p>The symlink policy is checked whenever the file is stat'ed, and the result is part of the
  * key, so a location with another policy never shares an entry.
+ *
+ * <p>Files of at most {@link #HELD_BYTES} are also held in memory while cached (see
+ * {@link CachedFile}), so at most {@code max} times that: 16 MiB for 1000 entries.
  */
 public final class OpenFileCache implements AutoCloseable {
+
+    /**
+     * Largest file whose bytes a cache entry holds: one TLS record's worth of plaintext, the size
+     * under which the per-request read dominated the cost of sending the file over TLS.
+     */
+    static final int HELD_BYTES = 16 * 1024;
 
     /** The result of a lookup. */
     public sealed interface Lookup {
@@ -152,10 +163,10 @@ public final class OpenFileCache implements AutoCloseable {
         } catch (IOException e) {
             size = a.size();
         }
-        CachedFile fresh = new CachedFile(key.file, channel, size, mtime, a.fileKey(), now);
         if (max == 0) {
-            return new Found(fresh);
+            return new Found(new CachedFile(key.file, channel, size, mtime, a.fileKey(), now));
         }
+        CachedFile fresh = new CachedFile(key.file, channel, size, mtime, a.fileKey(), now, held(channel, size));
         fresh.retain(); // the caller's reference; the first one is the cache's
         synchronized (entries) {
             CachedFile old = entries.put(key, fresh);
@@ -164,6 +175,27 @@ public final class OpenFileCache implements AutoCloseable {
             }
         }
         return new Found(fresh);
+    }
+
+    /** The whole file when it is small, read once; null for larger files or when it changed while read. */
+    private static ByteBuf held(FileChannel channel, long size) {
+        if (size <= 0 || size > HELD_BYTES) {
+            return null;
+        }
+        // Unpooled: it lives as long as the entry, and is read by every event loop.
+        ByteBuf buf = Unpooled.directBuffer((int) size, (int) size);
+        try {
+            while (buf.isWritable()) {
+                if (buf.writeBytes(channel, (long) buf.writerIndex(), buf.writableBytes()) <= 0) {
+                    buf.release();
+                    return null; // shorter than it was a moment ago: serve it by reading instead
+                }
+            }
+            return buf;
+        } catch (IOException e) {
+            buf.release();
+            return null;
+        }
     }
 
     private void forget(Key key, CachedFile cached) {

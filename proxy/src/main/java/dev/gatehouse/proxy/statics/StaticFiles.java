@@ -225,7 +225,7 @@ public final class StaticFiles implements AutoCloseable {
         ParsedRequest r = ex.request();
         long size = f.size();
         long mtime = f.mtimeSeconds();
-        String etag = Preconditions.etag(mtime, size);
+        String etag = f.etag();
         switch (Preconditions.evaluate(r.headers(), etag, mtime)) {
             case PRECONDITION_FAILED -> {
                 ex.sendError(HttpResponseStatus.PRECONDITION_FAILED);
@@ -233,7 +233,7 @@ public final class StaticFiles implements AutoCloseable {
             }
             case NOT_MODIFIED -> {
                 HttpResponse resp = ex.newResponse(HttpResponseStatus.NOT_MODIFIED);
-                validators(resp.headers(), loc, etag, mtime, vary);
+                validators(resp.headers(), loc, etag, f.lastModified(), vary);
                 ex.sendHead(resp);
                 ex.finish();
                 return;
@@ -257,7 +257,7 @@ public final class StaticFiles implements AutoCloseable {
         }
         HttpResponse resp = ex.newResponse(ranges == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT);
         HttpHeaders h = resp.headers();
-        validators(h, loc, etag, mtime, vary);
+        validators(h, loc, etag, f.lastModified(), vary);
         h.set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES);
         if (encoding != null) {
             h.set(HttpHeaderNames.CONTENT_ENCODING, encoding);
@@ -309,8 +309,9 @@ public final class StaticFiles implements AutoCloseable {
         ex.sendBody(t);
     }
 
-    private static void validators(HttpHeaders h, LocationConfig loc, String etag, long mtime, boolean vary) {
-        h.set(HttpHeaderNames.LAST_MODIFIED, HttpDate.format(mtime));
+    private static void validators(HttpHeaders h, LocationConfig loc, String etag, String lastModified,
+            boolean vary) {
+        h.set(HttpHeaderNames.LAST_MODIFIED, lastModified);
         h.set(HttpHeaderNames.ETAG, etag);
         if (vary) {
             h.set(HttpHeaderNames.VARY, "Accept-Encoding");
