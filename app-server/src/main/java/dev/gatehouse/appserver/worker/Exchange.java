@@ -21,6 +21,11 @@ final class Exchange {
     boolean bodyReceived;
     boolean dispatched;
     boolean responded;
+    /**
+     * The response has started to go out (set by the thread that writes it): a front closing now,
+     * mid-body, has the answer or is getting it, as nginx does with every such exchange.
+     */
+    volatile boolean answering;
     boolean released;
     volatile boolean untilClose;
 

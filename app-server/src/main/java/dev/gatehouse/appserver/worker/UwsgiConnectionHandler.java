@@ -270,6 +270,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         current = ex;
         setBusy(true);
         if (a.unsent() != null) {
+            ex.answering = true;
             ctx.channel().writeAndFlush(a.unsent()).addListener(f -> responded(ctx, ex, a.counted(), f.isSuccess()));
         } else {
             deliver(ctx, ex, a.response(), a.counted());
@@ -283,6 +284,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Writes the response; may block on a slow client. {@code counted}: the request is in flight. */
     private void send(ChannelHandlerContext ctx, Exchange ex, Response response, boolean counted) {
+        ex.answering = true;
         Channel ch = ctx.channel();
         boolean head = "HEAD".equals(ex.request.method());
         ResponseWriter.Sent sent;
@@ -387,7 +389,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             if (!ex.bodyReceived) {
                 String why = "front server closed the connection after " + ex.body.received() + " of "
                         + ex.body.length() + " body bytes";
-                if (ex.responded) {
+                if (ex.responded || ex.answering) {
                     // nginx closes as soon as it has the whole response, even mid-body: normal.
                     log.debug("worker {}: {}: {} (after the response)", rt.options().workerId(), ex.requestLine, why);
                 } else {

@@ -93,26 +93,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         this.limits = limits;
     }
 
-    /** Thrown inside the decoder to abandon the current input with a {@link BadRequest}. */
-    private static final class Reject extends Exception {
-        private static final long serialVersionUID = 1L;
-        final HttpResponseStatus status;
-
-        Reject(HttpResponseStatus status, String reason) {
-            super(reason, null, false, false);
-            this.status = status;
-        }
-    }
-
-    private static Reject bad(String reason) {
-        return new Reject(HttpResponseStatus.BAD_REQUEST, reason);
-    }
-
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
             decodeAll(in, out);
-        } catch (Reject r) {
+        } catch (RequestRejected r) {
             boolean inBody = state != State.REQUEST_LINE && state != State.HEADERS;
             state = State.FAILED;
             in.skipBytes(in.readableBytes());
@@ -120,7 +105,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private void decodeAll(ByteBuf in, List<Object> out) throws Reject {
+    private void decodeAll(ByteBuf in, List<Object> out) throws RequestRejected {
         while (in.isReadable()) {
             switch (state) {
                 case REQUEST_LINE -> {
@@ -145,7 +130,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                         return;
                     }
                     if (in.readByte() != CR || in.readByte() != LF) {
-                        throw bad("chunk data not followed by CRLF");
+                        throw RequestRejected.bad("chunk data not followed by CRLF");
                     }
                     state = State.CHUNK_SIZE;
                 }
@@ -166,35 +151,35 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
      * Finds the next line; returns its length without CRLF and leaves the reader at its start, or
      * -1 if it is not complete yet. A bare CR or bare LF is a 400.
      */
-    private static int lineLength(ByteBuf in, int limit, HttpResponseStatus tooLong, String what) throws Reject {
+    private static int lineLength(ByteBuf in, int limit, HttpResponseStatus tooLong, String what) throws RequestRejected {
         int start = in.readerIndex();
         int end = in.writerIndex();
         int searchEnd = Math.min(end, start + limit + 2);
         int lf = in.indexOf(start, searchEnd, LF);
         if (lf < 0) {
             if (end - start >= limit + 2) {
-                throw new Reject(tooLong, what + " longer than " + limit + " bytes");
+                throw new RequestRejected(tooLong, what + " longer than " + limit + " bytes");
             }
             int cr = in.indexOf(start, end, CR);
             if (cr >= 0 && cr < end - 1) {
-                throw bad("bare CR in " + what);
+                throw RequestRejected.bad("bare CR in " + what);
             }
             return -1;
         }
         if (lf == start || in.getByte(lf - 1) != CR) {
-            throw bad("bare LF in " + what);
+            throw RequestRejected.bad("bare LF in " + what);
         }
         int len = lf - 1 - start;
         if (len > limit) {
-            throw new Reject(tooLong, what + " longer than " + limit + " bytes");
+            throw new RequestRejected(tooLong, what + " longer than " + limit + " bytes");
         }
         if (len > 0 && in.indexOf(start, lf - 1, CR) >= 0) {
-            throw bad("bare CR in " + what);
+            throw RequestRejected.bad("bare CR in " + what);
         }
         return len;
     }
 
-    private boolean readRequestLine(ByteBuf in) throws Reject {
+    private boolean readRequestLine(ByteBuf in) throws RequestRejected {
         int len;
         // RFC 9112 2.2: a server SHOULD ignore at least one empty line before the request line.
         while (true) {
@@ -225,25 +210,25 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return true;
     }
 
-    private void parseRequestLine(byte[] line) throws Reject {
+    private void parseRequestLine(byte[] line) throws RequestRejected {
         int sp1 = indexOf(line, (byte) ' ', 0);
         if (sp1 <= 0) {
-            throw bad("request line without method and target");
+            throw RequestRejected.bad("request line without method and target");
         }
         for (int i = 0; i < sp1; i++) {
             byte b = line[i];
             if (!(b >= 'A' && b <= 'Z' || b == '-' || b == '_')) {
-                throw bad("invalid method");
+                throw RequestRejected.bad("invalid method");
             }
         }
         int sp2 = indexOf(line, (byte) ' ', sp1 + 1);
         if (sp2 < 0 || sp2 == sp1 + 1) {
-            throw bad("request line without target and version");
+            throw RequestRejected.bad("request line without target and version");
         }
         for (int i = sp1 + 1; i < sp2; i++) {
             int b = line[i] & 0xff;
             if (b <= 0x20 || b == 0x7f) {
-                throw bad("invalid byte in request target");
+                throw RequestRejected.bad("invalid byte in request target");
             }
         }
         String m = new String(line, 0, sp1, StandardCharsets.US_ASCII);
@@ -253,17 +238,17 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         parseTarget();
     }
 
-    private static HttpVersion parseVersion(byte[] line, int from) throws Reject {
+    private static HttpVersion parseVersion(byte[] line, int from) throws RequestRejected {
         // HTTP-version = "HTTP/" DIGIT "." DIGIT; 1.x above 1.1 is answered as 1.1 (RFC 9110 6.2).
         if (line.length - from != 8 || line[from] != 'H' || line[from + 1] != 'T' || line[from + 2] != 'T'
                 || line[from + 3] != 'P' || line[from + 4] != '/' || line[from + 5] != '1' || line[from + 6] != '.'
                 || line[from + 7] < '0' || line[from + 7] > '9') {
-            throw bad("unsupported HTTP version");
+            throw RequestRejected.bad("unsupported HTTP version");
         }
         return line[from + 7] == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
     }
 
-    private void parseTarget() throws Reject {
+    private void parseTarget() throws RequestRejected {
         targetAuthority = null;
         rawQuery = null;
         String path;
@@ -271,13 +256,13 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             path = uri;
         } else if (uri.equals("*")) {
             if (!method.equals(HttpMethod.OPTIONS)) {
-                throw bad("asterisk-form target with a method other than OPTIONS");
+                throw RequestRejected.bad("asterisk-form target with a method other than OPTIONS");
             }
             rawPath = "";
             return;
         } else if (method.equals(HttpMethod.CONNECT)) {
             if (uri.indexOf('/') >= 0 || uri.indexOf(':') < 0) {
-                throw bad("CONNECT without an authority-form target");
+                throw RequestRejected.bad("CONNECT without an authority-form target");
             }
             rawPath = "";
             return;
@@ -285,7 +270,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             int colon = uri.indexOf("://");
             String scheme = colon > 0 ? uri.substring(0, colon).toLowerCase(Locale.ROOT) : "";
             if (!scheme.equals("http") && !scheme.equals("https")) {
-                throw bad("request target is not origin-form or an http(s) absolute-form");
+                throw RequestRejected.bad("request target is not origin-form or an http(s) absolute-form");
             }
             int authStart = colon + 3;
             int authEnd = authStart;
@@ -296,13 +281,13 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             int at = authority.lastIndexOf('@');
             targetAuthority = at >= 0 ? authority.substring(at + 1) : authority;
             if (targetAuthority.isEmpty()) {
-                throw bad("absolute-form target without a host");
+                throw RequestRejected.bad("absolute-form target without a host");
             }
             String rest = uri.substring(authEnd);
             path = rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
         }
         if (method.equals(HttpMethod.CONNECT)) {
-            throw bad("CONNECT without an authority-form target");
+            throw RequestRejected.bad("CONNECT without an authority-form target");
         }
         int hash = path.indexOf('#');
         if (hash >= 0) {
@@ -325,20 +310,20 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return -1;
     }
 
-    private boolean readHeaders(ByteBuf in, List<Object> out) throws Reject {
+    private boolean readHeaders(ByteBuf in, List<Object> out) throws RequestRejected {
         while (true) {
             int len = lineLength(in, limits.lineLimit(), HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                     "header field");
             if (len < 0) {
                 if (headBytes + in.readableBytes() > limits.headSizeLimit()) {
-                    throw new Reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    throw new RequestRejected(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                             "request head larger than " + limits.headSizeLimit() + " bytes");
                 }
                 return false;
             }
             headBytes += len + 2;
             if (headBytes > limits.headSizeLimit()) {
-                throw new Reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                throw new RequestRejected(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                         "request head larger than " + limits.headSizeLimit() + " bytes");
             }
             if (len == 0) {
@@ -347,7 +332,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 return true;
             }
             if (++fieldCount > limits.maxHeaders()) {
-                throw new Reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                throw new RequestRejected(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                         "more than " + limits.maxHeaders() + " header fields");
             }
             readField(in, len, headers, false);
@@ -355,11 +340,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
 
     /** Parses one field line of {@code len} bytes at the reader index into {@code target}. */
-    private void readField(ByteBuf in, int len, HttpHeaders target, boolean trailer) throws Reject {
+    private void readField(ByteBuf in, int len, HttpHeaders target, boolean trailer) throws RequestRejected {
         int start = in.readerIndex();
         byte first = in.getByte(start);
         if (first == ' ' || first == '\t') {
-            throw bad("obsolete line folding");
+            throw RequestRejected.bad("obsolete line folding");
         }
         int colon = -1;
         boolean underscore = false;
@@ -370,12 +355,12 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 break;
             }
             if (!TCHAR[b]) {
-                throw bad("invalid byte in header name");
+                throw RequestRejected.bad("invalid byte in header name");
             }
             underscore |= b == '_';
         }
         if (colon <= 0) {
-            throw bad(colon == 0 ? "empty header name" : "header line without ':'");
+            throw RequestRejected.bad(colon == 0 ? "empty header name" : "header line without ':'");
         }
         int vs = colon + 1;
         int ve = len;
@@ -388,7 +373,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         for (int i = vs; i < ve; i++) {
             int b = in.getByte(start + i) & 0xff;
             if (b < 0x20 && b != '\t' || b == 0x7f) {
-                throw bad("control character in header value");
+                throw RequestRejected.bad("control character in header value");
             }
         }
         byte[] nameBytes = new byte[colon];
@@ -398,7 +383,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         in.skipBytes(len + 2);
         if (trailer) {
             if (isForbiddenTrailer(name)) {
-                throw bad("forbidden trailer field " + name);
+                throw RequestRejected.bad("forbidden trailer field " + name);
             }
         } else {
             noteFramingField(name, value);
@@ -423,13 +408,13 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 || name.contentEqualsIgnoreCase(HttpHeaderNames.TE);
     }
 
-    private void noteFramingField(AsciiString name, String value) throws Reject {
+    private void noteFramingField(AsciiString name, String value) throws RequestRejected {
         if (name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)) {
             if (++contentLengthCount > 1) {
-                throw bad("repeated Content-Length");
+                throw RequestRejected.bad("repeated Content-Length");
             }
             if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw bad("Content-Length is not a number");
+                throw RequestRejected.bad("Content-Length is not a number");
             }
             contentLength = Long.parseLong(value);
         } else if (name.contentEqualsIgnoreCase(HttpHeaderNames.TRANSFER_ENCODING)) {
@@ -440,29 +425,29 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             }
         } else if (name.contentEqualsIgnoreCase(HttpHeaderNames.HOST)) {
             if (++hostCount > 1) {
-                throw bad("repeated Host");
+                throw RequestRejected.bad("repeated Host");
             }
             host = value;
         } else if (name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_TYPE)) {
             if (++contentTypeCount > 1) {
-                throw bad("repeated Content-Type");
+                throw RequestRejected.bad("repeated Content-Type");
             }
         }
     }
 
-    private void endOfHead(List<Object> out) throws Reject {
+    private void endOfHead(List<Object> out) throws RequestRejected {
         boolean chunked = false;
         if (transferEncoding != null) {
             if (contentLengthCount > 0) {
-                throw bad("both Content-Length and Transfer-Encoding");
+                throw RequestRejected.bad("both Content-Length and Transfer-Encoding");
             }
             if (version == HttpVersion.HTTP_1_0) {
-                throw bad("Transfer-Encoding in an HTTP/1.0 request");
+                throw RequestRejected.bad("Transfer-Encoding in an HTTP/1.0 request");
             }
             chunked = parseTransferEncoding(transferEncoding.toString());
         }
         if (targetAuthority != null && host != null && !targetAuthority.equalsIgnoreCase(host)) {
-            throw bad("absolute-form target for host " + targetAuthority + " with Host: " + host);
+            throw RequestRejected.bad("absolute-form target for host " + targetAuthority + " with Host: " + host);
         }
         ParsedRequest request = new ParsedRequest(version, method, uri, headers, rawPath, rawQuery,
                 chunked ? -1 : contentLength, chunked);
@@ -481,7 +466,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
 
     /** True for chunked; false when only identity codings are listed. */
-    private static boolean parseTransferEncoding(String value) throws Reject {
+    private static boolean parseTransferEncoding(String value) throws RequestRejected {
         int chunkedAt = -1;
         int count = 0;
         boolean other = false;
@@ -491,7 +476,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 continue;
             }
             if (chunkedAt >= 0) {
-                throw bad("Transfer-Encoding with a coding after chunked");
+                throw RequestRejected.bad("Transfer-Encoding with a coding after chunked");
             }
             if (coding.equals("chunked")) {
                 chunkedAt = count;
@@ -504,10 +489,10 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             return false;
         }
         if (chunkedAt < 0) {
-            throw bad("Transfer-Encoding not ending in chunked");
+            throw RequestRejected.bad("Transfer-Encoding not ending in chunked");
         }
         if (other) {
-            throw new Reject(HttpResponseStatus.NOT_IMPLEMENTED, "Transfer-Encoding other than chunked");
+            throw new RequestRejected(HttpResponseStatus.NOT_IMPLEMENTED, "Transfer-Encoding other than chunked");
         }
         return true;
     }
@@ -524,7 +509,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private boolean readChunkSize(ByteBuf in, List<Object> out) throws Reject {
+    private boolean readChunkSize(ByteBuf in, List<Object> out) throws RequestRejected {
         int len = lineLength(in, HeadLimits.CHUNK_LINE_LIMIT, HttpResponseStatus.BAD_REQUEST, "chunk size line");
         if (len < 0) {
             return false;
@@ -538,13 +523,13 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 break;
             }
             if (i == 16) {
-                throw bad("chunk size too large");
+                throw RequestRejected.bad("chunk size too large");
             }
             size = size << 4 | d;
             i++;
         }
         if (i == 0) {
-            throw bad("invalid chunk size");
+            throw RequestRejected.bad("invalid chunk size");
         }
         if (i < len) {
             checkChunkExtensions(in, start + i, start + len);
@@ -561,14 +546,14 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
 
     /** chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] ). */
-    private static void checkChunkExtensions(ByteBuf in, int from, int end) throws Reject {
+    private static void checkChunkExtensions(ByteBuf in, int from, int end) throws RequestRejected {
         int i = from;
         while (i < end) {
             while (i < end && isOws(in.getByte(i))) {
                 i++;
             }
             if (i == end || in.getByte(i) != ';') {
-                throw bad("invalid chunk size");
+                throw RequestRejected.bad("invalid chunk size");
             }
             i++;
             while (i < end && isOws(in.getByte(i))) {
@@ -579,7 +564,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 i++;
             }
             if (i == nameStart) {
-                throw bad("invalid chunk extension");
+                throw RequestRejected.bad("invalid chunk extension");
             }
             int j = i;
             while (j < end && isOws(in.getByte(j))) {
@@ -594,7 +579,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                     i++;
                     while (true) {
                         if (i >= end) {
-                            throw bad("unterminated quoted chunk extension");
+                            throw RequestRejected.bad("unterminated quoted chunk extension");
                         }
                         int b = in.getByte(i) & 0xff;
                         if (b == '"') {
@@ -604,12 +589,12 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                         if (b == '\\') {
                             i++;
                             if (i >= end) {
-                                throw bad("invalid chunk extension");
+                                throw RequestRejected.bad("invalid chunk extension");
                             }
                             b = in.getByte(i) & 0xff;
                         }
                         if (b < 0x20 && b != '\t' || b == 0x7f) {
-                            throw bad("control character in chunk extension");
+                            throw RequestRejected.bad("control character in chunk extension");
                         }
                         i++;
                     }
@@ -619,7 +604,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                         i++;
                     }
                     if (i == valueStart) {
-                        throw bad("invalid chunk extension");
+                        throw RequestRejected.bad("invalid chunk extension");
                     }
                 }
             }
@@ -635,7 +620,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private boolean readTrailers(ByteBuf in, List<Object> out) throws Reject {
+    private boolean readTrailers(ByteBuf in, List<Object> out) throws RequestRejected {
         while (true) {
             int len = lineLength(in, limits.lineLimit(), HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                     "trailer field");
@@ -650,7 +635,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
                 return true;
             }
             if (trailers.size() >= limits.maxHeaders()) {
-                throw new Reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too many trailer fields");
+                throw new RequestRejected(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "too many trailer fields");
             }
             readField(in, len, trailers, true);
         }

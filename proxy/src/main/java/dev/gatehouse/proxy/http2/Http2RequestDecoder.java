@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.http2;
 import dev.gatehouse.proxy.http.BadRequest;
 import dev.gatehouse.proxy.http.HeadLimits;
 import dev.gatehouse.proxy.http.ParsedRequest;
+import dev.gatehouse.proxy.http.RequestRejected;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -59,21 +60,6 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
         this.limits = limits;
     }
 
-    /** Thrown while reading a head to refuse the request. */
-    private static final class Reject extends Exception {
-        private static final long serialVersionUID = 1L;
-        final HttpResponseStatus status;
-
-        Reject(HttpResponseStatus status, String reason) {
-            super(reason, null, false, false);
-            this.status = status;
-        }
-    }
-
-    private static Reject bad(String reason) {
-        return new Reject(HttpResponseStatus.BAD_REQUEST, reason);
-    }
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (done) {
@@ -88,17 +74,17 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
             } else {
                 ReferenceCountUtil.release(msg);
             }
-        } catch (Reject r) {
+        } catch (RequestRejected r) {
             done = true;
             ctx.fireChannelRead(new BadRequest(r.status, r.getMessage(), headRead));
         }
     }
 
-    private void onHeaders(ChannelHandlerContext ctx, Http2HeadersFrame h) throws Reject {
+    private void onHeaders(ChannelHandlerContext ctx, Http2HeadersFrame h) throws RequestRejected {
         if (headRead) {
             // Trailers: they end the stream (RFC 9113 8.1), carry no pseudo-fields, no framing.
             if (!h.isEndStream()) {
-                throw bad("HEADERS frame in the middle of the request body");
+                throw RequestRejected.bad("HEADERS frame in the middle of the request body");
             }
             HttpHeaders trailers = TRAILERS.newHeaders();
             copyFields(h.headers(), trailers, true);
@@ -116,20 +102,20 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onData(ChannelHandlerContext ctx, Http2DataFrame d) throws Reject {
+    private void onData(ChannelHandlerContext ctx, Http2DataFrame d) throws RequestRejected {
         if (!headRead) {
             d.release();
-            throw bad("DATA before HEADERS");
+            throw RequestRejected.bad("DATA before HEADERS");
         }
         received += d.content().readableBytes();
         if (declaredLength >= 0 && received > declaredLength) {
             d.release();
-            throw bad("more DATA than content-length " + declaredLength);
+            throw RequestRejected.bad("more DATA than content-length " + declaredLength);
         }
         if (d.isEndStream()) {
             try {
                 checkLength();
-            } catch (Reject r) {
+            } catch (RequestRejected r) {
                 d.release();
                 throw r;
             }
@@ -154,21 +140,21 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
         ctx.fireExceptionCaught(cause);
     }
 
-    private void checkLength() throws Reject {
+    private void checkLength() throws RequestRejected {
         if (declaredLength >= 0 && received != declaredLength) {
-            throw bad("DATA of " + received + " bytes for content-length " + declaredLength);
+            throw RequestRejected.bad("DATA of " + received + " bytes for content-length " + declaredLength);
         }
     }
 
-    private ParsedRequest request(Http2Headers in, boolean endStream) throws Reject {
+    private ParsedRequest request(Http2Headers in, boolean endStream) throws RequestRejected {
         CharSequence m = in.method();
         if (m == null || m.isEmpty()) {
-            throw bad("no :method");
+            throw RequestRejected.bad("no :method");
         }
         for (int i = 0; i < m.length(); i++) {
             char c = m.charAt(i);
             if (!(c >= 'A' && c <= 'Z' || c == '-' || c == '_')) {
-                throw bad("invalid :method");
+                throw RequestRejected.bad("invalid :method");
             }
         }
         HttpMethod method = HttpMethod.valueOf(m.toString());
@@ -179,28 +165,28 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
         if (method.equals(HttpMethod.CONNECT)) {
             // RFC 9113 8.5: only :method and :authority; answered 405 like an HTTP/1.x CONNECT.
             if (authority == null || in.path() != null || in.scheme() != null) {
-                throw bad("CONNECT with :path or :scheme, or without :authority");
+                throw RequestRejected.bad("CONNECT with :path or :scheme, or without :authority");
             }
             uri = authority.toString();
             rawPath = "";
         } else {
             if (in.scheme() == null || in.scheme().isEmpty()) {
-                throw bad("no :scheme");
+                throw RequestRejected.bad("no :scheme");
             }
             CharSequence p = in.path();
             if (p == null || p.isEmpty()) {
-                throw bad("no :path");
+                throw RequestRejected.bad("no :path");
             }
             uri = p.toString();
             checkTarget(uri);
             if (uri.equals("*")) {
                 if (!method.equals(HttpMethod.OPTIONS)) {
-                    throw bad("asterisk-form :path with a method other than OPTIONS");
+                    throw RequestRejected.bad("asterisk-form :path with a method other than OPTIONS");
                 }
                 rawPath = "";
             } else {
                 if (uri.charAt(0) != '/') {
-                    throw bad(":path is not origin-form");
+                    throw RequestRejected.bad(":path is not origin-form");
                 }
                 String path = uri;
                 int hash = path.indexOf('#');
@@ -224,14 +210,14 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
         String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
         if (length != null) {
             if (headers.getAll(HttpHeaderNames.CONTENT_LENGTH).size() > 1) {
-                throw bad("repeated content-length");
+                throw RequestRejected.bad("repeated content-length");
             }
             if (length.isEmpty() || length.length() > 18 || !length.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw bad("content-length is not a number");
+                throw RequestRejected.bad("content-length is not a number");
             }
             declaredLength = Long.parseLong(length);
             if (endStream && declaredLength != 0) {
-                throw bad("content-length " + declaredLength + " on a request without DATA");
+                throw RequestRejected.bad("content-length " + declaredLength + " on a request without DATA");
             }
         }
         long contentLength = endStream ? 0 : declaredLength;
@@ -239,29 +225,29 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
                 contentLength < 0);
     }
 
-    private static void checkTarget(String uri) throws Reject {
+    private static void checkTarget(String uri) throws RequestRejected {
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
             if (c <= 0x20 || c >= 0x7f) {
-                throw bad("invalid byte in :path");
+                throw RequestRejected.bad("invalid byte in :path");
             }
         }
     }
 
     /** Regular fields into {@code out}; pseudo-fields are skipped (the HPACK decoder checked their place). */
-    private void copyFields(Http2Headers in, HttpHeaders out, boolean trailers) throws Reject {
+    private void copyFields(Http2Headers in, HttpHeaders out, boolean trailers) throws RequestRejected {
         int count = 0;
         StringBuilder cookie = null;
         for (Map.Entry<CharSequence, CharSequence> e : in) {
             CharSequence name = e.getKey();
             if (name.length() > 0 && name.charAt(0) == ':') {
                 if (trailers) {
-                    throw bad("pseudo-header field in trailers");
+                    throw RequestRejected.bad("pseudo-header field in trailers");
                 }
                 continue;
             }
             if (++count > limits.maxHeaders()) {
-                throw new Reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                throw new RequestRejected(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                         "more than " + limits.maxHeaders() + " header fields");
             }
             CharSequence value = e.getValue();
@@ -280,11 +266,11 @@ final class Http2RequestDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static void checkValue(CharSequence value) throws Reject {
+    private static void checkValue(CharSequence value) throws RequestRejected {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c < 0x20 && c != '\t' || c == 0x7f) {
-                throw bad("control character in a header value");
+                throw RequestRejected.bad("control character in a header value");
             }
         }
     }
