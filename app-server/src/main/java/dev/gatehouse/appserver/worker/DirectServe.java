@@ -130,7 +130,7 @@ final class DirectServe {
             return;
         }
         Exchange ex = new Exchange(packet, new RequestBody(packet.contentLength(), FlowControl.NONE), false,
-                isOne(packet, GatehouseVars.CHUNKED));
+                UwsgiConnectionHandler.isOne(packet.vars(), GatehouseVars.CHUNKED));
         ex.inline = UwsgiConnectionHandler.runsInline(rt, packet);
         ex.dispatched = true;
         ex.bodyReceived = true;
@@ -383,11 +383,6 @@ final class DirectServe {
             }
             buf.skipBytes(n);
         }
-    }
-
-    private static boolean isOne(UwsgiRequest packet, dev.gatehouse.uwsgi.VarKey key) {
-        int i = packet.vars().indexOf(key);
-        return i >= 0 && packet.vars().valueEquals(i, "1");
     }
 
     private static void closeQuietly(FileDescriptor socket) {

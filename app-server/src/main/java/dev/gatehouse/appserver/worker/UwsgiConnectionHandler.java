@@ -170,7 +170,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static boolean isOne(UwsgiVars vars, dev.gatehouse.uwsgi.VarKey key) {
+    /** Whether the var is present with the value {@code 1} (the proxy's extension flags). */
+    static boolean isOne(UwsgiVars vars, dev.gatehouse.uwsgi.VarKey key) {
         int i = vars.indexOf(key);
         return i >= 0 && vars.valueEquals(i, "1");
     }
