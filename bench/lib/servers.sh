@@ -16,10 +16,12 @@ start_appserver() {
 
 # start_proxy DIR PORT ARGS...: the Gatehouse proxy on 127.0.0.1:PORT; ARGS say what it serves
 # (--upstream unix:..., --root DIR). The front of a stack, like nginx: it sets FRONT_PID.
+# The proxy's JVM options; train_proxy_aot asks aot-flags for the cache of exactly these.
+PROXY_JVM_OPTS=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx256m)
 start_proxy() {
   local dir=$1 port=$2
   shift 2
-  local opts=(--enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmx256m)
+  local opts=("${PROXY_JVM_OPTS[@]}")
   # The AOT cache bin/gatehouse gives the proxy (scripts/aot-flags), made by train_proxy_aot.
   # shellcheck disable=SC2207
   opts+=($("$REPO/scripts/aot-flags" proxy "$JAVA" "$PROXY_CLASSPATH" "${opts[@]}"))
