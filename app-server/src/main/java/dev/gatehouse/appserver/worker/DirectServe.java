@@ -73,6 +73,7 @@ final class DirectServe {
     private final ChannelOpener opener;
     /** Connections waiting for their request, oldest first (all wait the same read_timeout). */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private volatile boolean abandoning;
 
     DirectServe(WorkerRuntime rt, UwsgiDecoderConfig decoderConfig, ByteBufAllocator alloc, IoEventLoop loop,
             boolean tcp, ChannelOpener opener) {
@@ -193,8 +194,22 @@ final class DirectServe {
         rt.executor().execute(() -> reply(socket, null, ex, UwsgiConnectionHandler.call(rt, ex), true));
     }
 
+    /**
+     * The worker is closing past its grace: requests still running get no answer, their
+     * connections are closed (nginx answers 502), as the channels' connections are closed then.
+     * Set before the request threads are interrupted, so an app failing on the interrupt does not
+     * send a 500 instead.
+     */
+    void abandonRunning() {
+        abandoning = true;
+    }
+
     /** Sends the response and closes, or hands both to a channel; on the event loop or the request's thread. */
     private void reply(FileDescriptor socket, Waiting waited, Exchange ex, Response response, boolean counted) {
+        if (abandoning) {
+            finish(socket, waited, ex, counted);
+            return;
+        }
         ByteBuf out = rt.writer().encodeWhole(alloc, response, "HEAD".equals(ex.request.method()), ex.chunkedOk);
         if (out == null) {
             handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, null, counted));

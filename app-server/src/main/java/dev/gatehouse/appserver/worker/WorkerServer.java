@@ -284,6 +284,9 @@ public final class WorkerServer implements AutoCloseable {
         if (direct != null && !loop.isShutdown()) {
             loop.submit(direct::closeWaiting).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+        if (direct != null) {
+            direct.abandonRunning();
+        }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
         executor.shutdownNow();
