@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * One captured nginx 1.22.1 packet ({@code pktNN.bin}) with what its {@code pktNN.json} says it
- * holds. The directory comes from the {@code gatehouse.shared.dir} system property, set by the
- * parent pom's surefire configuration.
+ * holds. The directory comes from the {@code gatehouse.testdata.dir} system property, set by the
+ * parent pom's surefire configuration to the repository's {@code testdata/}.
  */
 record NginxPacket(String name, byte[] bytes, int modifier1, int datasize, int modifier2, List<Var> vars,
                    byte[] body) {
@@ -23,15 +23,11 @@ record NginxPacket(String name, byte[] bytes, int modifier1, int datasize, int m
     }
 
     static Path directory() {
-        String shared = System.getProperty("gatehouse.shared.dir");
-        if (shared == null || shared.isBlank()) {
-            throw new IllegalStateException("system property gatehouse.shared.dir is not set: run the tests through"
-                    + " Maven (the parent pom sets it to <checkout>/../shared) or pass -Dgatehouse.shared.dir=...");
-        }
-        Path dir = Path.of(shared, "testdata", "nginx-1.22.1-uwsgi");
+        Path dir = Path.of(System.getProperty("gatehouse.testdata.dir", "../testdata"), "nginx-1.22.1-uwsgi");
         if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("nginx test packets not found at " + dir.toAbsolutePath()
-                    + " (gatehouse.shared.dir=" + shared + "); the shared directory must sit beside the checkout");
+            throw new IllegalStateException("captured nginx packets not found at " + dir.toAbsolutePath()
+                    + ": they live in testdata/ at the repository root (the parent pom passes it as"
+                    + " gatehouse.testdata.dir)");
         }
         return dir;
     }

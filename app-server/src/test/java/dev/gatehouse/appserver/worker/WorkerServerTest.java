@@ -445,7 +445,7 @@ class WorkerServerTest {
     @Test
     void everyNginxPacketIsAnsweredWithItsVars() throws Exception {
         start();
-        Path data = Path.of(System.getProperty("gatehouse.shared.dir", "../../shared"), "testdata", "nginx-1.22.1-uwsgi");
+        Path data = Path.of(System.getProperty("gatehouse.testdata.dir", "../testdata"), "nginx-1.22.1-uwsgi");
         assertTrue(Files.isDirectory(data), "captured nginx packets not found at " + data.toAbsolutePath());
         int n = 0;
         try (var files = Files.list(data)) {

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * One request packet real nginx 1.22.1 wrote to a uwsgi upstream, as decoded in
- * {@code shared/testdata/nginx-1.22.1-uwsgi/pktNN.json} (see the README there).
+ * {@code testdata/nginx-1.22.1-uwsgi/pktNN.json} (see the README there).
  *
  * @param name e.g. {@code pkt05}
  * @param request the client request that made the packet, in words
@@ -57,7 +57,7 @@ public record CapturedPacket(String name, String request, List<Var> vars, byte[]
 
     /**
      * Loads {@code <name>.json} from the directory the parent pom names in
-     * {@code gatehouse.shared.dir}.
+     * {@code gatehouse.testdata.dir} (the repository's {@code testdata/}).
      *
      * @param name e.g. {@code pkt01}
      * @return the decoded capture
@@ -85,14 +85,11 @@ public record CapturedPacket(String name, String request, List<Var> vars, byte[]
     }
 
     private static Path directory() {
-        String shared = System.getProperty("gatehouse.shared.dir");
-        if (shared == null || shared.isBlank()) {
-            throw new IllegalStateException("system property gatehouse.shared.dir is not set: run the tests through"
-                    + " Maven (the parent pom sets it to <checkout>/../shared) or pass -Dgatehouse.shared.dir=...");
-        }
-        Path dir = Path.of(shared, "testdata", "nginx-1.22.1-uwsgi");
+        Path dir = Path.of(System.getProperty("gatehouse.testdata.dir", "../testdata"), "nginx-1.22.1-uwsgi");
         if (!Files.isDirectory(dir)) {
-            throw new IllegalStateException("nginx captures not found at " + dir.toAbsolutePath());
+            throw new IllegalStateException("captured nginx packets not found at " + dir.toAbsolutePath()
+                    + ": they live in testdata/ at the repository root (the parent pom passes it as"
+                    + " gatehouse.testdata.dir)");
         }
         return dir;
     }

@@ -8,7 +8,7 @@ import java.util.Random;
 
 /**
  * The client request behind one of the fourteen nginx 1.22.1 captures ({@link CapturedPacket},
- * {@code shared/testdata/nginx-1.22.1-uwsgi/README.md}: each one a request shape worth a test),
+ * {@code testdata/nginx-1.22.1-uwsgi/README.md}: each one a request shape worth a test),
  * rebuilt byte for byte as the capture's client sent it (curl 7.88.1: {@code Host},
  * {@code User-Agent}, {@code Accept}, then the request's own headers in order), so that the same
  * request can be replayed through a live front server under a path prefix.

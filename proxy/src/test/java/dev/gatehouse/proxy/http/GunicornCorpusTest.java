@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class GunicornCorpusTest {
 
-    private static final Path CORPUS = Path.of(System.getProperty("gatehouse.shared.dir", "../../shared"),
-            "testdata", "gunicorn-http-corpus");
+    private static final Path CORPUS = Path.of(System.getProperty("gatehouse.testdata.dir", "../testdata"),
+            "gunicorn-http-corpus");
 
     /** Valid cases Gatehouse does not pass through unchanged, on purpose. */
     static final Map<String, String> VALID_DIFFERENCES = new TreeMap<>(Map.ofEntries(
