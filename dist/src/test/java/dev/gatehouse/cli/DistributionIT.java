@@ -143,9 +143,9 @@ class DistributionIT {
             port = s.getLocalPort();
         }
         Path log = tmp.resolve("run.log");
-        // A JVM started with SIGINT ignored (as background jobs of a non-interactive shell are)
-        // keeps ignoring it; perl puts back the default, as a terminal's foreground job has it.
-        Process run = new ProcessBuilder("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die $!",
+        // Started with INT and HUP ignored, as a non-interactive shell's background job under
+        // nohup is: a JVM would keep ignoring both, so the launcher must put back the default.
+        Process run = new ProcessBuilder("perl", "-e", "$SIG{INT} = 'IGNORE'; $SIG{HUP} = 'IGNORE'; exec @ARGV or die $!",
                 LAUNCHER.toString(), "run", "--port", Integer.toString(port))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -1,12 +1,14 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.conf.ConfigException;
+import dev.gatehouse.conf.process.IgnoredSignals;
 import dev.gatehouse.conf.proxy.ProxyConfig;
 import dev.gatehouse.proxy.upstream.UpstreamHandler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -51,6 +53,9 @@ public final class ProxyMain implements Callable<Integer> {
 
     /** The forwarding implementation; none until the upstream module registers one. */
     private final UpstreamHandler.Factory upstreams;
+
+    /** The signals the proxy acts on. */
+    private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "USR1");
 
     private static final String LEAK_DETECTION_PROPERTY = "io.netty.leakDetection.level";
 
@@ -117,6 +122,17 @@ public final class ProxyMain implements Callable<Integer> {
             // turns it back on.
             io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
         }
+        // Signal handlers only enqueue; this thread does the work, one signal at a time. They are
+        // installed before the sockets are bound: a HUP or TERM sent as soon as the port answers
+        // must wait in the queue, not meet the JVM's default action (exit 129/143) or nothing.
+        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        for (String name : SIGNALS) {
+            Signal.handle(new Signal(name), s -> signals.add(name));
+        }
+        String ignored = IgnoredSignals.warning(List.of("HUP", "INT", "TERM"), List.of("reload", "quick stop", "stop"));
+        if (ignored != null) {
+            log.warn("{}", ignored);
+        }
         ProxyConfig cfg;
         ProxyServer server;
         try {
@@ -142,11 +158,6 @@ public final class ProxyMain implements Callable<Integer> {
                 log.warn("cannot write pidfile {}: {}", p, e.getMessage());
             }
         });
-        // Signal handlers only enqueue; this thread does the work, one signal at a time.
-        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
-        for (String name : new String[] {"TERM", "INT", "HUP", "USR1"}) {
-            Signal.handle(new Signal(name), s -> signals.add(name));
-        }
         log.info("gatehouse proxy ready on {}", server.addresses());
         while (true) {
             String s = signals.take();

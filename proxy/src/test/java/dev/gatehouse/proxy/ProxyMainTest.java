@@ -38,8 +38,18 @@ class ProxyMainTest {
         assertEquals("50", o.get("max_headers"));
     }
 
+    /**
+     * Starts the proxy as bin/gatehouse does: with HUP, INT and TERM at their default action
+     * whatever this JVM inherited (a build run under nohup would otherwise pass on an ignored HUP,
+     * which the child's JVM then never delivers).
+     */
     private Process launch(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        return launchUnder(List.of("env", "--default-signal=HUP,INT,TERM"), args);
+    }
+
+    private Process launchUnder(List<String> prefix, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), ProxyMain.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -51,11 +61,12 @@ class ProxyMainTest {
     }
 
     private static void awaitPort(int port) throws Exception {
-        for (int i = 0; i < 300; i++) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 return;
             } catch (IOException e) {
-                Thread.sleep(50);
+                Thread.sleep(20);
             }
         }
         throw new AssertionError("proxy did not listen on " + port);
@@ -117,37 +128,101 @@ class ProxyMainTest {
         Files.writeString(conf, common + "[[location]]\npath = \"/\"\nroot = \"" + a + "\"\n");
         Process p = launch("--config", conf.toString());
         try {
-            awaitPort(port);
+            awaitOutput("gatehouse proxy ready on", 1);
             try (RawClient c = new RawClient(port)) {
-                assertEquals("A", c.send("GET /f.txt HTTP/1.1\r\n\r\n").read().text());
+                assertEquals("A", c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
                 Files.writeString(conf, common + "[[location]]\npath = \"/\"\nroot = \"" + b + "\"\n");
                 signal(p, "HUP");
-                String text = "A";
-                for (int i = 0; i < 100 && text.equals("A"); i++) {
-                    Thread.sleep(50);
-                    text = c.send("GET /f.txt HTTP/1.1\r\n\r\n").read().text();
-                }
-                assertEquals("B", text, "the open connection sees the new routes");
+                // The proxy says when the new generation is in place; from then on every request,
+                // on this open connection too, is routed by it.
+                awaitOutput("reloaded: 1 locations", 1);
+                assertEquals("B", c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().text(),
+                        "the open connection sees the new routes");
             }
+            awaitContent(log, "GET /f.txt");
             Path rotated = dir.resolve("access.log.1");
-            for (int i = 0; i < 100 && !Files.exists(log); i++) {
-                Thread.sleep(50);
-            }
             Files.move(log, rotated);
             signal(p, "USR1");
-            Thread.sleep(300);
+            awaitOutput("reopened access log", 1);
             try (RawClient c = new RawClient(port)) {
-                c.send("GET /f.txt HTTP/1.1\r\n\r\n").read();
+                assertEquals(200, c.send("GET /f.txt?after-rotation HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
             }
-            for (int i = 0; i < 100 && !Files.exists(log); i++) {
-                Thread.sleep(50);
-            }
-            assertTrue(Files.exists(log), "a fresh access log after USR1");
+            awaitContent(log, "GET /f.txt?after-rotation");
+            assertFalse(Files.readString(rotated).contains("after-rotation"), "the moved log got a line after USR1");
             signal(p, "TERM");
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "TERM stops the proxy");
             assertEquals(0, p.exitValue());
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    /** A HUP sent the moment the port answers is queued until the proxy is up, never lost or fatal. */
+    @Test
+    void hupDuringStartIsHandledOnceTheProxyIsUp() throws Exception {
+        Path conf = dir.resolve("gatehouse-proxy.toml");
+        int port = TestProxy.freePort();
+        Files.writeString(conf, "listen = [\"127.0.0.1:" + port + "\"]\naccess_log = \"off\"\n");
+        Process p = launch("--config", conf.toString());
+        try {
+            awaitPort(port);
+            signal(p, "HUP");
+            awaitOutput("reloaded: 0 locations", 1);
+            assertTrue(p.isAlive(), "a HUP during start must not stop the proxy");
+            signal(p, "TERM");
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "TERM stops the proxy");
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void anInheritedIgnoredHupIsNamedAtStart() throws Exception {
+        int port = TestProxy.freePort();
+        // sh's trap '' sets SIG_IGN, which exec keeps: what nohup does.
+        Process p = launchUnder(List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""),
+                "--listen", "127.0.0.1:" + port, "--root", dir.toString());
+        try {
+            awaitOutput("gatehouse proxy ready on", 1);
+            String out = Files.readString(dir.resolve("proxy.out"));
+            assertTrue(out.contains("WARN") && out.contains("SIGHUP (reload) is ignored by this process, inherited from"
+                    + " its parent"), out);
+            assertFalse(out.contains("SIGINT") || out.contains("SIGTERM"), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Waits, up to a minute, until the proxy's output has {@code text} on {@code lines} lines. */
+    private void awaitOutput(String text, int lines) throws Exception {
+        Path out = dir.resolve("proxy.out");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (countLines(out, text) < lines) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("\"" + text + "\" not in the proxy's output within 60 s:\n"
+                        + Files.readString(out));
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits, up to a minute, until {@code file} exists and holds {@code text}. */
+    private static void awaitContent(Path file, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (countLines(file, text) < 1) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("\"" + text + "\" not in " + file + " within 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static long countLines(Path file, String text) throws IOException {
+        try {
+            return Files.readAllLines(file).stream().filter(l -> l.contains(text)).count();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
         }
     }
 }

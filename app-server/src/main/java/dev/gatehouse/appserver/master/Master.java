@@ -6,6 +6,7 @@ import dev.gatehouse.appserver.worker.LogFiles;
 import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.TimeSpan;
 import dev.gatehouse.conf.app.AppServerConfig;
+import dev.gatehouse.conf.process.IgnoredSignals;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -125,6 +126,17 @@ public final class Master {
     }
 
     private void start() throws IOException, InterruptedException {
+        // Handlers only enqueue, and go in before anything is bound or spawned: a signal sent
+        // while the socket is already answering waits for the loop instead of meeting the JVM's
+        // default action (exit without stopping the workers) or nothing.
+        for (String name : List.of("HUP", "TERM", "INT", "TTIN", "TTOU", "USR1")) {
+            Signal.handle(new Signal(name), s -> events.add(new MasterEvent.SignalReceived(name)));
+        }
+        String ignored = IgnoredSignals.warning(List.of("HUP", "INT", "TERM"),
+                List.of("reload", "quick stop", "graceful stop"));
+        if (ignored != null) {
+            log.warn("{}", ignored);
+        }
         runDir = Files.createTempDirectory("gatehouse-master-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         controlPath = runDir.resolve("control.sock");
@@ -139,9 +151,6 @@ public final class Master {
         }
         if (config.pidfile().isPresent()) {
             Files.writeString(config.pidfile().get(), ProcessHandle.current().pid() + "\n");
-        }
-        for (String name : List.of("HUP", "TERM", "INT", "TTIN", "TTOU", "USR1")) {
-            Signal.handle(new Signal(name), s -> events.add(new MasterEvent.SignalReceived(name)));
         }
     }
 
@@ -212,7 +221,9 @@ public final class Master {
                 for (WorkerHandle w : workers.values()) {
                     send(w, ControlProtocol.REOPEN_LOGS);
                 }
-                log.info("USR1: log files reopened");
+                // The workers reopen theirs when they read the command: each logs its own
+                // "reopened log file" line then, which is the event to wait for.
+                log.info("USR1: log file reopened, {} worker(s) asked to reopen theirs", workers.size());
             }
             default -> log.warn("ignoring signal {}", name);
         }

@@ -147,8 +147,8 @@ class DirectServeTest {
     void requestArrivingAfterTheAcceptWaitsWithoutAChannelAndIsServedDirectly() throws Exception {
         Path socket = start();
         try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
-            Thread.sleep(200); // accepted; the first read found nothing
-            assertEquals(1, server.stats().busyConnections(), "a waiting connection owes a response");
+            // Accepted, and the first read found nothing: the connection waits and owes a response.
+            awaitBusyConnections(1);
             RawResponse r = c.send(UwsgiTestClient.get("/inline/hello")).response();
             assertEquals("Hello, World!", r.bodyText());
             assertTrue(c.closedByPeer());
@@ -176,7 +176,7 @@ class DirectServeTest {
     void gracefulStopWaitsForTheRequestOfAWaitingConnection() throws Exception {
         Path socket = start();
         try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
-            Thread.sleep(200);
+            awaitBusyConnections(1);
             Thread stopper = Thread.ofPlatform().start(() -> server.shutdown(Duration.ofSeconds(10)));
             Thread.sleep(300);
             assertTrue(stopper.isAlive(), "shutdown must wait for the connection that owes a response");
@@ -194,7 +194,9 @@ class DirectServeTest {
         byte[] packet = UwsgiTestClient.request("POST", "/inline/echo", new byte[100]);
         try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
             c.send(Arrays.copyOf(packet, 7));
-            Thread.sleep(200); // the worker accepts and reads the first 7 bytes meanwhile
+            // A channel opens (connections() counts it) only once the worker has read those 7
+            // bytes: a direct serve is counted only when it ends.
+            awaitCondition(() -> server.stats().connections() == 1, "the partial packet handed to a channel");
             c.send(Arrays.copyOfRange(packet, 7, packet.length));
             assertEquals("got 100", c.response().bodyText());
             assertTrue(c.closedByPeer());
@@ -208,7 +210,7 @@ class DirectServeTest {
     void blockingRequestRunsOnAVirtualThreadWhichAnswersOnTheSocket() throws Exception {
         Path socket = start();
         try (UwsgiTestClient c = new UwsgiTestClient(socket)) {
-            Thread.sleep(200); // accepted first: the request is certain to arrive whole
+            awaitBusyConnections(1); // accepted first: the request is certain to arrive whole
             assertEquals("virtual", c.send(UwsgiTestClient.get("/thread")).response().bodyText());
             assertTrue(c.closedByPeer());
         }
@@ -354,5 +356,21 @@ class DirectServeTest {
         assertEquals(3, server.stats().connections());
         assertTrue(server.stats().directConnections() < 3, "at least one response finished by a channel");
         assertEquals(0, server.stats().inFlight());
+    }
+
+    private void awaitBusyConnections(int n) throws InterruptedException {
+        awaitCondition(() -> server.stats().busyConnections() == n, n + " busy connection(s)");
+    }
+
+    /** Polls {@code condition} until it holds, for up to a minute: an event, not a guess at its time. */
+    private static void awaitCondition(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 60 s: " + what);
+            }
+            Thread.sleep(5);
+        }
     }
 }

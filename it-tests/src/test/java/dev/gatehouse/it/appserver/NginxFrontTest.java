@@ -371,7 +371,7 @@ class NginxFrontTest {
         assertEquals("HTTP/1.1 200 OK", next.statusLine(), next::toString);
         assertArrayEquals(HELLO, next.body(), next::toString);
 
-        List<String> lines = awaitNewLogLines(app, logMark, l -> l.contains("GET /crash"), Duration.ofSeconds(5));
+        List<String> lines = awaitNewLogLines(app, logMark, l -> l.contains("GET /crash"), Duration.ofSeconds(60));
         assertEquals(1, lines.size(), () -> "log lines about GET /crash: " + lines);
         assertTrue(lines.get(0).contains("ERROR") && lines.get(0).contains("GET /crash failed, answered 500")
                 && lines.get(0).contains("crash requested by /crash"), lines.get(0));

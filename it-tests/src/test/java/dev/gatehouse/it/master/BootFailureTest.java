@@ -51,7 +51,7 @@ class BootFailureTest {
         // A JVM option the JVM rejects: the worker exits 1 before it can say hello.
         try (GatehouseAppServer server = GatehouseAppServer.builder().app("dev.gatehouse.demo.DemoApp").workers(1)
                 .args("--set", "jvm_options=-XX:+GatehouseNoSuchOption").start()) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (lines(server.log(), "died while booting").size() < 4 && System.nanoTime() < deadline) {
                 MasterUnderTest.sleep(Duration.ofMillis(100));
             }

@@ -25,7 +25,7 @@ class GracefulStopTest {
 
     private static final int WORKERS = 2;
     private static final int SLOW_REQUESTS = 4;
-    private static final long SLOW_MILLIS = 1500;
+    private static final long SLOW_MILLIS = 3000;
     private static final Duration GRACEFUL_TIMEOUT = Duration.ofSeconds(10);
 
     @Test
@@ -42,8 +42,10 @@ class GracefulStopTest {
             for (int i = 0; i < SLOW_REQUESTS; i++) {
                 slow.add(HttpLoad.sendAsync(nginx.port(), "/sleep?ms=" + SLOW_MILLIS));
             }
-            // Long enough for nginx to hand them to the workers, well short of their 1.5 s.
-            MasterUnderTest.sleep(Duration.ofMillis(400));
+            // TERM once the workers run them (their heartbeats report running requests every
+            // second, and each runs 3 s), not after a guess at how long nginx takes to pass them on.
+            master.awaitStats(SLOW_REQUESTS + " slow requests running", s -> s.totalRunning() >= SLOW_REQUESTS,
+                    Duration.ofMillis(SLOW_MILLIS));
             long termSent = System.nanoTime();
             master.signal("TERM");
             OptionalInt exit = master.waitForExit(GRACEFUL_TIMEOUT.plusSeconds(20));
@@ -80,7 +82,7 @@ class GracefulStopTest {
                 Nginx nginx = master.startNginx()) {
             master.awaitServing(1);
             CompletableFuture<HttpLoad.Outcome> endless = HttpLoad.sendAsync(nginx.port(), "/sleep?ms=60000");
-            master.awaitStats("the long request running", s -> s.totalRunning() == 1, Duration.ofSeconds(10));
+            master.awaitStats("the long request running", s -> s.totalRunning() == 1, Duration.ofSeconds(60));
             long termSent = System.nanoTime();
             master.signal("TERM");
             OptionalInt exit = master.waitForExit(Duration.ofSeconds(30));
@@ -105,7 +107,7 @@ class GracefulStopTest {
                 Nginx nginx = master.startNginx()) {
             master.awaitServing(WORKERS);
             CompletableFuture<HttpLoad.Outcome> slow = HttpLoad.sendAsync(nginx.port(), "/sleep?ms=60000");
-            master.awaitStats("the long request running", s -> s.totalRunning() == 1, Duration.ofSeconds(10));
+            master.awaitStats("the long request running", s -> s.totalRunning() == 1, Duration.ofSeconds(60));
             long intSent = System.nanoTime();
             master.signal("INT");
             OptionalInt exit = master.waitForExit(Duration.ofSeconds(30));

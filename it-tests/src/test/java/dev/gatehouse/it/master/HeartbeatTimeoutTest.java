@@ -56,7 +56,7 @@ class HeartbeatTimeoutTest {
                     s -> s.serving().size() == 1 || !master.logLines("sent no heartbeat").isEmpty(),
                     Duration.ofSeconds(40));
             assertEquals(List.of(), master.logLines("sent no heartbeat|died while booting"), master::diagnostics);
-            assertEquals(1, master.awaitServing(1, Duration.ofSeconds(5)).size());
+            assertEquals(1, master.awaitServing(1, Duration.ofSeconds(60)).size());
             assertEquals(1, master.logLines("Master: spawned worker").size(), master::diagnostics);
         }
     }

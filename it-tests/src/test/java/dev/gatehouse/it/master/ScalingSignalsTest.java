@@ -41,10 +41,10 @@ class ScalingSignalsTest {
             assertEquals(1, master.logLines("TTOU: workers 2 -> 1").size(), master::diagnostics);
 
             master.signal("TTOU");
-            master.awaitLogLine("TTOU ignored: already at 1 worker", Duration.ofSeconds(10));
+            master.awaitLogLine("TTOU ignored: already at 1 worker", Duration.ofSeconds(60));
             // Two heartbeats later the one worker is still there, alone, and serves.
             MasterUnderTest.sleep(Duration.ofMillis(2500));
-            assertEquals(one, master.awaitServing(1, Duration.ofSeconds(5)));
+            assertEquals(one, master.awaitServing(1, Duration.ofSeconds(60)));
             assertEquals(1, master.stats().targetWorkers());
             assertEquals(one, workerChildren(master));
             String reply = new String(UwsgiPacketClient.exchange(master.server().socketPath(), 0,

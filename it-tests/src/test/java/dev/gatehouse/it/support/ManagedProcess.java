@@ -89,7 +89,13 @@ public final class ManagedProcess implements AutoCloseable {
      */
     public static ManagedProcess start(String name, List<String> command, Path workDir, Path logFile,
             List<Path> extraLogs, Map<String, String> environment, StopPolicy stopPolicy) {
-        ProcessBuilder builder = new ProcessBuilder(command)
+        // HUP, INT and TERM at their default action, as bin/gatehouse starts the servers: a build
+        // run under nohup (or as a background job, which ignores INT) would otherwise pass the
+        // ignored signal on, and a JVM never delivers a signal it started with ignored. env execs
+        // the command, so the pid stays the server's.
+        List<String> launched = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
+        launched.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(launched)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

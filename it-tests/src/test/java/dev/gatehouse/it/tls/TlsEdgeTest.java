@@ -230,7 +230,7 @@ class TlsEdgeTest {
             s.setSoTimeout(5000);
             assertEquals(-1, s.getInputStream().read());
         }
-        proxy.awaitLog("the handshake failure line", l -> l.contains("TLS handshake failed"), Duration.ofSeconds(10));
+        proxy.awaitLog("the handshake failure line", l -> l.contains("TLS handshake failed"), Duration.ofSeconds(60));
         String line = proxy.log().lines().filter(l -> l.contains("TLS handshake failed")).findFirst().orElseThrow();
         assertTrue(line.contains("127.0.0.1"), line);
         assertFalse(proxy.log().contains("\tat io.netty"), "no stack trace:\n" + proxy.log());

@@ -377,7 +377,13 @@ class HttpFrontTest {
         try (RawClient idle = proxy.client(); RawClient busy = proxy.client()) {
             assertEquals(200, idle.send("GET /hello.txt HTTP/1.1\r\n\r\n").read().status());
             busy.send("GET /app/slow HTTP/1.1\r\n\r\n");
-            Thread.sleep(50);
+            // In flight once the upstream has it (it answers 300 ms later); stopping earlier would
+            // find an idle connection.
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (echo.seen.isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "the slow request never reached the upstream");
+                Thread.sleep(5);
+            }
             assertTrue(proxy.server.stop(java.time.Duration.ofSeconds(5)));
             RawClient.Response r = busy.read();
             assertEquals(200, r.status());
