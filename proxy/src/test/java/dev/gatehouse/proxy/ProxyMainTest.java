@@ -180,8 +180,9 @@ class ProxyMainTest {
     @Test
     void anInheritedIgnoredHupIsNamedAtStart() throws Exception {
         int port = TestProxy.freePort();
-        // sh's trap '' sets SIG_IGN, which exec keeps: what nohup does.
-        Process p = launchUnder(List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""),
+        // sh's trap '' sets SIG_IGN, which exec keeps: what nohup does. INT and TERM at their
+        // defaults first, whatever this JVM inherited (a background job ignores INT).
+        Process p = launchUnder(List.of("env", "--default-signal=INT,TERM", "sh", "-c", "trap '' HUP; exec \"$0\" \"$@\""),
                 "--listen", "127.0.0.1:" + port, "--root", dir.toString());
         try {
             awaitOutput("gatehouse proxy ready on", 1);
