@@ -68,7 +68,8 @@ class DistributionIT {
         for (String file : List.of("static/index.html", "examples/hello-app/pom.xml",
                 "examples/hello-app/src/main/java/com/example/App.java", "examples/single-host/gatehouse-app.toml",
                 "nginx-samples/unix-socket/gatehouse.conf", "systemd/gatehouse-app.service",
-                "systemd/gatehouse-proxy.service", "docs/operations.md", "docs/configuration.md", "README.md")) {
+                "systemd/gatehouse-proxy.service", "systemd/gatehouse-app.socket", "systemd/gatehouse-proxy.socket",
+                "docs/operations.md", "docs/configuration.md", "README.md")) {
             assertTrue(Files.isRegularFile(DIST.resolve(file)), file);
         }
         assertFalse(Files.exists(DIST.resolve("nginx-samples/pom.xml")), "the build file is not a sample");
@@ -190,7 +191,8 @@ class DistributionIT {
         Path analyze = Path.of("/usr/bin/systemd-analyze");
         assumeTrue(Files.isExecutable(analyze), "systemd-analyze is not installed");
         List<String> command = new ArrayList<>(List.of(analyze.toString(), "verify", "--man=no"));
-        for (String unit : List.of("gatehouse-app.service", "gatehouse-proxy.service")) {
+        for (String unit : List.of("gatehouse-app.service", "gatehouse-proxy.service", "gatehouse-app.socket",
+                "gatehouse-proxy.socket")) {
             // verify checks that ExecStart's program exists: point it at this distribution.
             String text = Files.readString(DIST.resolve("systemd").resolve(unit)).replace("/opt/gatehouse/", DIST + "/");
             command.add(Files.writeString(tmp.resolve(unit), text).toString());

@@ -4,6 +4,8 @@ import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.process.IgnoredSignals;
 import dev.gatehouse.conf.proxy.ProxyConfig;
 import dev.gatehouse.proxy.upstream.UpstreamHandler;
+import dev.gatehouse.systemd.PassedSockets;
+import dev.gatehouse.systemd.ServiceNotifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,7 +139,7 @@ public final class ProxyMain implements Callable<Integer> {
         ProxyServer server;
         try {
             cfg = load();
-            server = ProxyServer.start(cfg, upstreams);
+            server = ProxyServer.start(cfg, upstreams, PassedSockets.fromEnvironment());
         } catch (ConfigException e) {
             log.error("{}", e.getMessage());
             return EXIT_CONFIG;
@@ -159,10 +161,14 @@ public final class ProxyMain implements Callable<Integer> {
             }
         });
         log.info("gatehouse proxy ready on {}", server.addresses());
+        ServiceNotifier systemd = ServiceNotifier.fromEnvironment();
+        systemd.ready("serving on " + server.addresses());
+        server.feedWatchdog(systemd);
         while (true) {
             String s = signals.take();
             switch (s) {
                 case "HUP" -> {
+                    systemd.reloading();
                     try {
                         ProxyConfig next = load();
                         server.reload(next);
@@ -170,10 +176,13 @@ public final class ProxyMain implements Callable<Integer> {
                     } catch (ConfigException e) {
                         log.error("reload refused, keeping the running configuration: {}", e.getMessage());
                     }
+                    // READY=1 either way: the proxy serves, on the new configuration or the old one.
+                    systemd.ready("serving on " + server.addresses());
                 }
                 case "USR1" -> server.reopenLogs();
                 default -> {
                     log.info("{}: stopping, in-flight requests have {}", s, cfg.shutdownTimeout());
+                    systemd.stopping();
                     server.stop("INT".equals(s) ? java.time.Duration.ZERO : cfg.shutdownTimeout());
                     cfg.pidfile().ifPresent(p -> p.toFile().delete());
                     return 0;

@@ -12,6 +12,8 @@ import dev.gatehouse.proxy.statics.MimeTypes;
 import dev.gatehouse.proxy.statics.OpenFileCache;
 import dev.gatehouse.proxy.statics.StaticFiles;
 import dev.gatehouse.proxy.upstream.UpstreamHandler;
+import dev.gatehouse.systemd.PassedSockets;
+import dev.gatehouse.systemd.ServiceNotifier;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -29,11 +31,13 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,36 +93,81 @@ public final class ProxyServer implements AutoCloseable {
      * @throws InterruptedException when interrupted while binding
      */
     public static ProxyServer start(ProxyConfig config, UpstreamHandler.Factory upstreams) throws InterruptedException {
+        try {
+            return start(config, upstreams, PassedSockets.NONE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // only a passed socket is checked this way
+        }
+    }
+
+    /**
+     * Starts a proxy on the listening sockets systemd passed where they match a listen address
+     * (by the address they are bound to), binding the others itself.
+     *
+     * @param passed the sockets of socket activation, {@link PassedSockets#NONE} for none
+     * @throws dev.gatehouse.conf.ConfigException for a config this proxy cannot serve
+     * @throws InterruptedException when interrupted while binding
+     * @throws IOException when a passed socket cannot be used (a blocking one)
+     */
+    public static ProxyServer start(ProxyConfig config, UpstreamHandler.Factory upstreams, PassedSockets passed)
+            throws InterruptedException, IOException {
         ProxyServer s = new ProxyServer(config, upstreams);
         try {
-            s.bind(config.listen());
-        } catch (RuntimeException | InterruptedException e) {
+            s.bind(config.listen(), passed);
+        } catch (RuntimeException | InterruptedException | IOException e) {
             s.close();
             throw e;
         }
         return s;
     }
 
-    private void bind(List<Address> addresses) throws InterruptedException {
+    private void bind(List<Address> addresses, PassedSockets passed) throws InterruptedException, IOException {
         for (Address a : addresses) {
             boolean unix = a.path() != null;
             Class<? extends ServerChannel> type = unix ? EpollServerDomainSocketChannel.class
                     : Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
             SocketAddress sa = unix ? new DomainSocketAddress(a.path())
                     : a.host().equals("*") ? new InetSocketAddress(a.port()) : new InetSocketAddress(a.host(), a.port());
-            ServerBootstrap b = new ServerBootstrap()
-                    .group(group)
-                    .channel(type)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
+            Optional<PassedSockets.Passed> inherited = passed.claim(null, sa);
+            ServerBootstrap b = new ServerBootstrap().group(group);
+            if (inherited.isPresent()) {
+                // Already bound and listening: registering the channel starts accepting.
+                PassedSockets.requireNonBlocking(inherited.get());
+                int fd = inherited.get().fd();
+                b.channelFactory(() -> unix ? new EpollServerDomainSocketChannel(fd) : new EpollServerSocketChannel(fd));
+            } else {
+                b.channel(type);
+            }
+            b.option(ChannelOption.SO_BACKLOG, 1024)
                     .handler(limiter)
                     .childHandler(new HttpChannelInitializer(context, a));
             if (!unix) {
                 b.option(ChannelOption.SO_REUSEADDR, true).childOption(ChannelOption.TCP_NODELAY, true);
             }
-            Channel ch = b.bind(sa).sync().channel();
+            Channel ch;
+            if (inherited.isPresent()) {
+                ch = b.register().sync().channel();
+                log.info("listening on {} (socket passed by systemd, fd {}, name {})", ch.localAddress(),
+                        inherited.get().fd(), inherited.get().name());
+            } else {
+                ch = b.bind(sa).sync().channel();
+                log.info("listening on {}", ch.localAddress());
+            }
             listeners.add(ch);
-            log.info("listening on {}", ch.localAddress());
         }
+        for (PassedSockets.Passed p : passed.unclaimed()) {
+            log.warn("systemd passed a socket no listen address names: fd {} (name {}, bound to {}); add its address"
+                    + " to listen, or remove it from the .socket unit", p.fd(), p.name(), p.address());
+        }
+    }
+
+    /**
+     * Sends systemd's watchdog ping from an event loop every {@code interval}: a ping proves the
+     * loops still run, not just the main thread.
+     */
+    public void feedWatchdog(ServiceNotifier notifier) {
+        notifier.watchdogPingInterval().ifPresent(i -> group.next().scheduleAtFixedRate(notifier::watchdog, 0,
+                i.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /** The bound addresses, in listen order (with the real port for port 0). */

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.proxy.support.RawClient;
 import dev.gatehouse.proxy.support.TestProxy;
+import dev.gatehouse.systemd.FakeNotifySocket;
+import dev.gatehouse.systemd.SocketActivation;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,12 +51,71 @@ class ProxyMainTest {
     }
 
     private Process launchUnder(List<String> prefix, String... args) throws IOException {
+        return new ProcessBuilder(command(prefix, args)).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("proxy.out").toFile()).start();
+    }
+
+    private static List<String> command(List<String> prefix, String... args) {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), ProxyMain.class.getName()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("proxy.out").toFile()).start();
+        return cmd;
+    }
+
+    /** The proxy under socket activation, with systemd's notify socket. */
+    private Process launchActivated(FakeNotifySocket manager, boolean blocking, int port, String... args)
+            throws IOException {
+        List<String> cmd = SocketActivation.command(dir, blocking, List.of("http=127.0.0.1:" + port),
+                command(List.of("env", "--default-signal=HUP,INT,TERM"), args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("proxy.out").toFile());
+        pb.environment().put("NOTIFY_SOCKET", manager.path().toString());
+        pb.environment().put("WATCHDOG_USEC", "2000000");
+        return pb.start();
+    }
+
+    @Test
+    void socketActivatedProxyServesOnThePassedSocketAndTellsSystemdEachState() throws Exception {
+        Files.writeString(dir.resolve("f.txt"), "F");
+        int port = TestProxy.freePort();
+        try (FakeNotifySocket manager = new FakeNotifySocket(dir)) {
+            Process p = launchActivated(manager, false, port, "--listen", "127.0.0.1:" + port, "--root", dir.toString());
+            try {
+                Duration wait = Duration.ofSeconds(60);
+                String ready = manager.await("READY=1", m -> m.startsWith("READY=1"), wait);
+                assertTrue(ready.contains("STATUS=serving on [/127.0.0.1:" + port + "]"), ready);
+                awaitOutput("listening on /127.0.0.1:" + port + " (socket passed by systemd, fd 3, name http)", 1);
+                try (RawClient c = new RawClient(port)) {
+                    assertEquals("F", c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
+                }
+                // WATCHDOG_USEC = 2 s: a ping each second, from an event loop.
+                manager.await("WATCHDOG=1", "WATCHDOG=1"::equals, wait);
+                signal(p, "HUP");
+                manager.await("RELOADING=1", m -> m.startsWith("RELOADING=1\nMONOTONIC_USEC="), wait);
+                manager.await("READY=1 after the reload", m -> m.startsWith("READY=1"), wait);
+                signal(p, "TERM");
+                manager.await("STOPPING=1", m -> m.startsWith("STOPPING=1"), wait);
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "TERM stops the proxy");
+                assertEquals(0, p.exitValue());
+                assertFalse(Files.readString(dir.resolve("proxy.out")).contains("no listen address names"));
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void aBlockingPassedSocketIsRefusedWithTheUnitSettingToFixIt() throws Exception {
+        int port = TestProxy.freePort();
+        try (FakeNotifySocket manager = new FakeNotifySocket(dir)) {
+            Process p = launchActivated(manager, true, port, "--listen", "127.0.0.1:" + port, "--root", dir.toString());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the proxy should exit");
+            assertEquals(ProxyMain.EXIT_BIND, p.exitValue());
+            String out = Files.readString(dir.resolve("proxy.out"));
+            assertTrue(out.contains("(fd 3, name http) is blocking: set NonBlocking=yes in the service unit"), out);
+            assertFalse(out.contains("\tat "), "no stack trace:\n" + out);
+        }
     }
 
     private static void signal(Process p, String name) throws Exception {

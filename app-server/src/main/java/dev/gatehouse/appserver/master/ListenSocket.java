@@ -3,6 +3,7 @@ package dev.gatehouse.appserver.master;
 import dev.gatehouse.appserver.worker.UnixSocketFile;
 import dev.gatehouse.conf.Address;
 import dev.gatehouse.conf.app.AppServerConfig;
+import dev.gatehouse.systemd.PassedSockets;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.Socket;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one listening socket the master binds and every worker accepts from; workers get its
@@ -19,10 +21,40 @@ final class ListenSocket implements AutoCloseable {
 
     private final Socket socket;
     private final Address address;
+    /** Passed by systemd: the socket file is the .socket unit's to create and remove. */
+    private final boolean inherited;
 
-    private ListenSocket(Socket socket, Address address) {
+    private ListenSocket(Socket socket, Address address, boolean inherited) {
         this.socket = socket;
         this.address = address;
+        this.inherited = inherited;
+    }
+
+    /**
+     * The socket systemd passed for the configured address (socket activation), else a new
+     * one bound here.
+     *
+     * @param passed the sockets systemd passed; {@link PassedSockets#NONE} outside systemd
+     * @throws IOException naming the address and the reason
+     */
+    static ListenSocket bindOrAdopt(AppServerConfig config, PassedSockets passed) throws IOException {
+        Address address = config.bind();
+        java.net.SocketAddress wanted = address.isUnix() ? new DomainSocketAddress(address.path())
+                : address.toSocketAddress();
+        var inherited = passed.claim(null, wanted);
+        for (PassedSockets.Passed p : passed.unclaimed()) {
+            throw new IOException("systemd passed a socket bound to " + p.address() + " (fd " + p.fd() + ", name "
+                    + p.name() + "), but bind is " + address + ": make the .socket unit's ListenStream= and bind"
+                    + " name the same address");
+        }
+        if (inherited.isEmpty()) {
+            return bind(config);
+        }
+        PassedSockets.requireNonBlocking(inherited.get());
+        Socket socket = new Socket(inherited.get().fd());
+        LoggerFactory.getLogger(ListenSocket.class).info("listening on {}: socket passed by systemd (fd {}, name {})",
+                address, inherited.get().fd(), inherited.get().name());
+        return new ListenSocket(socket, address, true);
     }
 
     /**
@@ -58,7 +90,7 @@ final class ListenSocket implements AutoCloseable {
             }
         }
         socket.listen(config.backlog());
-        return new ListenSocket(socket, address);
+        return new ListenSocket(socket, address, false);
     }
 
     /** The listening descriptor, passed to every worker. */
@@ -85,7 +117,7 @@ final class ListenSocket implements AutoCloseable {
     @Override
     public void close() throws IOException {
         socket.close();
-        if (address.isUnix()) {
+        if (address.isUnix() && !inherited) {
             Files.deleteIfExists(Path.of(address.path()));
         }
     }

@@ -7,6 +7,8 @@ import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.TimeSpan;
 import dev.gatehouse.conf.app.AppServerConfig;
 import dev.gatehouse.conf.process.IgnoredSignals;
+import dev.gatehouse.systemd.PassedSockets;
+import dev.gatehouse.systemd.ServiceNotifier;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -75,6 +77,11 @@ public final class Master {
     private StatsServer stats;
     private volatile StatsSnapshot snapshot = StatsSnapshot.EMPTY;
     private boolean stopping;
+    /** systemd's notify socket; inert outside systemd. */
+    private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment();
+    /** Whether READY=1 went out for the first generation. */
+    private boolean announcedReady;
+    private long nextWatchdogNanos;
     private long stopDeadlineNanos;
     private int exitCode = EXIT_OK;
     private int consecutiveBootFailures;
@@ -144,7 +151,7 @@ public final class Master {
         control = ControlServer.bind(group, controlPath, events::add);
         launcher.useArchive(ClassDataArchive.prepare(config, launcher).orElse(null));
         if (!boundAs.reusePort()) {
-            listen = ListenSocket.bind(config);
+            listen = ListenSocket.bindOrAdopt(config, PassedSockets.fromEnvironment());
         }
         if (config.stats().isPresent()) {
             stats = StatsServer.bind(group, config.stats().get(), () -> snapshot);
@@ -188,7 +195,19 @@ public final class Master {
                 manageWorkers();
             }
             publishStats();
+            feedWatchdog();
         }
+    }
+
+    /** WATCHDOG=1 from the loop itself: a ping proves the master still turns. */
+    private void feedWatchdog() {
+        systemd.watchdogPingInterval().ifPresent(interval -> {
+            long now = System.nanoTime();
+            if (now - nextWatchdogNanos >= 0) {
+                systemd.watchdog();
+                nextWatchdogNanos = now + interval.toNanos();
+            }
+        });
     }
 
     private void handle(MasterEvent event) {
@@ -234,11 +253,13 @@ public final class Master {
         if (stopping) {
             return;
         }
+        systemd.reloading();
         AppServerConfig next;
         try {
             next = configLoader.get();
         } catch (ConfigException e) {
             log.error("HUP: reload refused, keeping the running workers: {}", e.getMessage());
+            systemd.ready("serving generation " + generation + " (reload refused)");
             return;
         }
         if (!next.bind().equals(boundAs.bind()) || next.reusePort() != boundAs.reusePort()) {
@@ -264,6 +285,7 @@ public final class Master {
             return;
         }
         stopping = true;
+        systemd.stopping();
         log.info("{} of {} worker(s), grace {}", why, workers.size(), TimeSpan.format(grace));
         for (WorkerHandle w : workers.values()) {
             stopWorker(w, why, grace);
@@ -325,6 +347,7 @@ public final class Master {
             generation--;
             reloading = false;
             target = (int) workers.values().stream().filter(o -> o.generation == generation && o.isActive()).count();
+            systemd.ready("serving generation " + generation + " (reload aborted)");
             return;
         }
         log.error("{} cannot load the application (see its log line above); stopping the app-server", w);
@@ -397,6 +420,14 @@ public final class Master {
                 }
                 reloading = false;
                 log.info("HUP: reload done, generation {} serving", generation);
+                systemd.ready("serving generation " + generation + " with " + target + " worker(s)");
+            }
+        } else if (!announcedReady) {
+            long ready = workers.values().stream().filter(o -> o.state == WorkerHandle.State.READY).count();
+            if (ready >= target) {
+                // systemd starts what comes After= this unit (the proxy, nginx) once it says so.
+                announcedReady = true;
+                systemd.ready("serving generation " + generation + " with " + target + " worker(s)");
             }
         }
     }

@@ -152,8 +152,32 @@ public final class GatehouseAppServer implements AutoCloseable {
         private String launcherClasspath;
         private Duration startTimeout = Duration.ofSeconds(30);
         private Duration stopTimeout = Duration.ofSeconds(10);
+        private final List<String> commandPrefix = new ArrayList<>();
+        private final Map<String, String> environment = new java.util.LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * Runs the server's JVM through a wrapper that execs it (socket activation, say);
+         * {@code @DIR@} in it is replaced by the server's scratch directory.
+         *
+         * @param prefix the wrapper's command line, ending where the JVM's begins
+         * @return this
+         */
+        public Builder commandPrefix(List<String> prefix) {
+            commandPrefix.addAll(prefix);
+            return this;
+        }
+
+        /**
+         * @param name a variable added to the server's environment (e.g. {@code NOTIFY_SOCKET})
+         * @param value its value
+         * @return this
+         */
+        public Builder environment(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
 
         /**
          * @param count {@code --workers} (default 1)
@@ -273,8 +297,12 @@ public final class GatehouseAppServer implements AutoCloseable {
             ManagedProcess process = null;
             try {
                 Path socket = dir.resolve("app.sock");
-                List<String> command = jvmCommand(jvmArgs,
-                        launcherClasspath != null ? launcherClasspath : serverClasspath(), mainClass);
+                List<String> command = new ArrayList<>();
+                for (String part : commandPrefix) {
+                    command.add(part.replace("@DIR@", dir.path().toString()));
+                }
+                command.addAll(jvmCommand(jvmArgs,
+                        launcherClasspath != null ? launcherClasspath : serverClasspath(), mainClass));
                 command.addAll(List.of("--bind", "unix:" + socket, "--workers", Integer.toString(workers)));
                 if (app != null) {
                     command.addAll(List.of("--app", app));
@@ -289,7 +317,7 @@ public final class GatehouseAppServer implements AutoCloseable {
                     command.add(arg.replace("@DIR@", dir.path().toString()));
                 }
                 process = ManagedProcess.start("Gatehouse app-server unix:" + socket, command, dir.path(),
-                        dir.resolve("app-server.log"), List.of(), Map.of(),
+                        dir.resolve("app-server.log"), List.of(), environment,
                         new ManagedProcess.StopPolicy("TERM", stopTimeout, Duration.ZERO));
                 if (awaitSocket) {
                     process.awaitConnectable(UnixDomainSocketAddress.of(socket), startTimeout);
