@@ -71,8 +71,10 @@ class Http2FloodsTest {
                 stream += 2;
             } while (!flood.isDone() || served < 20);
         }
-        flood.get(30, TimeUnit.SECONDS);
-        assertTrue(worst < TimeUnit.SECONDS.toNanos(1), "slowest normal request took " + worst / 1_000_000 + " ms");
+        flood.get(90, TimeUnit.SECONDS);
+        // Starved, it would wait for the flood's end (up to a minute); 5 s leaves room for a
+        // machine whose other core is busy too.
+        assertTrue(worst < TimeUnit.SECONDS.toNanos(5), "slowest normal request took " + worst / 1_000_000 + " ms");
     }
 
     @Test
@@ -176,13 +178,13 @@ class Http2FloodsTest {
     void pingFloodOfAClientThatReadsNothingIsCutOff() throws Exception {
         start("http2_max_queued_control_frames = 100");
         Future<?> flood = threads.submit(() -> {
-            try (H2Client c = H2Client.cleartext(proxy.port)) {
+            try (H2Client c = H2Client.cleartext(proxy.port, 4096)) {
                 ByteArrayOutputStream batch = new ByteArrayOutputStream();
                 for (int i = 0; i < 1000; i++) {
                     batch.write(H2Client.frameBytes(H2Client.PING, 0, 0, new byte[8]));
                 }
                 byte[] bytes = batch.toByteArray();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 try {
                     while (System.nanoTime() < deadline) { // the acks fill the socket, then the queue
                         c.write(bytes);

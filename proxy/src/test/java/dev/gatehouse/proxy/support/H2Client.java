@@ -87,6 +87,22 @@ public final class H2Client implements AutoCloseable {
         }
     }
 
+    /**
+     * Like {@link #cleartext(int)}, with a small receive buffer: a client that reads nothing then
+     * fills the server's socket after a few KiB instead of the megabytes loopback autotuning
+     * allows, so a flood test does not depend on how fast a loaded machine pushes them.
+     */
+    public static H2Client cleartext(int port, int receiveBufferBytes) {
+        try {
+            Socket s = new Socket();
+            s.setReceiveBufferSize(receiveBufferBytes);
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            return new H2Client(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A GET request's fields. */
     public static Http2Headers get(String path) {
         return new DefaultHttp2Headers().method("GET").scheme("http").path(path).authority("localhost");
