@@ -94,6 +94,18 @@ public record Address(String path, String host, int port) {
         return path != null;
     }
 
+    /**
+     * Whether this TCP address is reachable from this machine only: {@code localhost}, an IPv4
+     * literal in 127.0.0.0/8, or {@code ::1}. Other names count as not: a name that resolves to
+     * loopback today may not tomorrow.
+     */
+    public boolean isLoopback() {
+        if (isUnix()) {
+            return false;
+        }
+        return host.equals("localhost") || host.equals("::1") || host.matches("127\\.[0-9]+\\.[0-9]+\\.[0-9]+");
+    }
+
     /** Whether this is a TCP address for every local interface ({@code *} or {@code 0.0.0.0}). */
     public boolean isWildcard() {
         return "*".equals(host) || "0.0.0.0".equals(host);

@@ -96,6 +96,9 @@ final class WorkerLauncher {
         cmd.add("--graceful-timeout-ms=" + config.gracefulTimeout().toMillis());
         cmd.add("--listen-kind=" + (tcp ? "tcp" : "unix"));
         cmd.add("--backlog=" + config.backlog());
+        if (tcp && !config.allow().isEmpty() && !config.allow().contains(dev.gatehouse.conf.AddressRange.ANY)) {
+            cmd.add("--allow=" + config.allow().stream().map(Object::toString).reduce((a, b) -> a + "," + b).orElseThrow());
+        }
         cmd.add("--log-level=" + config.logLevel().token());
         config.logFile().ifPresent(f -> cmd.add("--log-file=" + f));
         if (reusePortBind != null) {

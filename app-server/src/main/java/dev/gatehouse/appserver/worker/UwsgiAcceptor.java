@@ -9,6 +9,7 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,13 @@ final class UwsgiAcceptor implements EpollIoHandle {
     private final DirectServe serve;
     private final int workerId;
     private final Runnable onClose;
-    /** Where accept4 writes the peer address, which nobody reads: sized as Netty's own. */
+    /** Where accept4 writes the peer address (read only with an allow list): sized as Netty's own. */
     private final byte[] peerAddress = new byte[26];
+    /** The fronts allowed to connect to a TCP socket; null: anyone who reaches it. */
+    private volatile PeerFilter allowed;
+    /** Refused connections since the last log line about them (one line a second at most). */
+    private long refusedSinceLog;
+    private long nextRefusalLogNanos;
     private IoEventLoop loop;
     private IoRegistration registration;
 
@@ -85,7 +91,35 @@ final class UwsgiAcceptor implements EpollIoHandle {
             if (fd < 0) {
                 return; // nothing queued (another worker took it)
             }
+            PeerFilter filter = allowed;
+            if (filter != null && !filter.allows(PeerFilter.peer(peerAddress))) {
+                refuse(fd, PeerFilter.peer(peerAddress));
+                continue;
+            }
             serve.serve(fd);
+        }
+    }
+
+    /** Only the fronts in {@code filter} may connect from now on; null lets anyone in. */
+    void allowOnly(PeerFilter filter) {
+        allowed = filter;
+    }
+
+    private void refuse(int fd, InetSocketAddress peer) {
+        try {
+            new FileDescriptor(fd).close();
+        } catch (IOException e) {
+            // closing a socket nobody used: nothing to do about a failure
+        }
+        // One line per refused front, but a scan or a flood of them is one line a second.
+        long now = System.nanoTime();
+        refusedSinceLog++;
+        if (now - nextRefusalLogNanos >= 0) {
+            log.warn("worker {}: refused a connection from {}: not in allow{}", workerId,
+                    peer == null ? "an unknown address" : peer.getAddress().getHostAddress() + ":" + peer.getPort(),
+                    refusedSinceLog > 1 ? " (" + refusedSinceLog + " refused since the last such line)" : "");
+            refusedSinceLog = 0;
+            nextRefusalLogNanos = now + TimeUnit.SECONDS.toNanos(1);
         }
     }
 

@@ -62,6 +62,8 @@ public final class WorkerMain {
     private final String listenKind;
     private final String reusePortBind;
     private final int backlog;
+    /** The fronts a TCP worker admits; null: anyone who reaches the socket. */
+    private final PeerFilter allow;
     private final Path logFile;
     private final String logLevel;
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -113,6 +115,7 @@ public final class WorkerMain {
         listenKind = take(o, "listen-kind", "unix");
         reusePortBind = o.remove("reuse-port-bind");
         backlog = Integer.parseInt(take(o, "backlog", "2048"));
+        allow = PeerFilter.parse(o.remove("allow"));
         String lf = o.remove("log-file");
         logFile = lf == null ? null : Path.of(lf);
         logLevel = take(o, "log-level", "info");
@@ -193,6 +196,9 @@ public final class WorkerMain {
                     return ControlProtocol.EXIT_NO_MASTER;
                 }
                 server = WorkerServer.adopt(options, application, listenFd, listenKind.equals("tcp"));
+            }
+            if (allow != null) {
+                server.allowOnly(allow.ranges());
             }
             ctl.config().setOption(EpollChannelOption.DOMAIN_SOCKET_READ_MODE, DomainSocketReadMode.BYTES);
             ctl.writeAndFlush(ControlProtocol.READY + "\n");

@@ -28,6 +28,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -125,6 +126,16 @@ public final class WorkerServer implements AutoCloseable {
             throw e;
         }
         return start(options, app, socket, true, null, socket.localAddress());
+    }
+
+    /**
+     * Admits only connections from these fronts (the {@code allow} list of a TCP bind); the
+     * others are closed before a byte is read, with a log line.
+     *
+     * @param ranges the allowed ranges, or an empty list for anyone
+     */
+    public void allowOnly(List<dev.gatehouse.conf.AddressRange> ranges) {
+        acceptor.allowOnly(ranges.isEmpty() ? null : new PeerFilter(ranges));
     }
 
     /**

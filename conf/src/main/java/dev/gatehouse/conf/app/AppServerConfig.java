@@ -3,6 +3,7 @@ package dev.gatehouse.conf.app;
 import static dev.gatehouse.conf.app.AppServerKeys.*;
 
 import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.AddressRange;
 import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.FileMode;
 import dev.gatehouse.conf.KeySpec;
@@ -33,6 +34,7 @@ import java.util.Optional;
  * @param socketOwner owner of a unix socket file; empty: the master's user
  * @param socketGroup group of a unix socket file; empty: the master's group
  * @param backlog listen queue length
+ * @param allow the fronts allowed to connect to a TCP bind; empty: any (loopback binds only)
  * @param reusePort one SO_REUSEPORT socket per worker (TCP only) instead of one shared socket
  * @param workers worker processes
  * @param app application class name; not used when {@code jwsgi} is set
@@ -63,6 +65,7 @@ public record AppServerConfig(
         Optional<String> socketOwner,
         Optional<String> socketGroup,
         int backlog,
+        List<AddressRange> allow,
         boolean reusePort,
         int workers,
         String app,
@@ -95,6 +98,7 @@ public record AppServerConfig(
         Objects.requireNonNull(socketMode, "socketMode");
         Objects.requireNonNull(socketOwner, "socketOwner");
         Objects.requireNonNull(socketGroup, "socketGroup");
+        allow = List.copyOf(allow);
         Objects.requireNonNull(app, "app");
         classpath = List.copyOf(classpath);
         Objects.requireNonNull(jwsgi, "jwsgi");
@@ -160,7 +164,7 @@ public record AppServerConfig(
         }
         AppServerConfig c = new AppServerConfig(
                 r.get(BIND), r.get(SOCKET_MODE), r.optional(SOCKET_OWNER), r.optional(SOCKET_GROUP),
-                r.get(BACKLOG), r.get(REUSE_PORT), r.get(WORKERS), app, r.get(CLASSPATH), jwsgi,
+                r.get(BACKLOG), r.get(ALLOW), r.get(REUSE_PORT), r.get(WORKERS), app, r.get(CLASSPATH), jwsgi,
                 r.get(DISPATCH), r.get(MAX_CONCURRENCY), r.get(MAX_VARS_SIZE), r.get(READ_TIMEOUT), r.get(KEEPALIVE),
                 r.get(TIMEOUT), r.get(HARAKIRI), r.get(MAX_REQUESTS), r.get(MAX_REQUESTS_JITTER), r.get(RELOAD_ON_RSS),
                 r.get(GRACEFUL_TIMEOUT), r.optional(PIDFILE), r.optional(STATS), r.get(JVM_OPTIONS),
@@ -169,6 +173,17 @@ public record AppServerConfig(
         // default, and checking a rule against that default would report a made-up second error.
         if (!r.hasErrors() && c.reusePort && c.bind.isUnix()) {
             r.reject(REUSE_PORT, "false when bind is a unix socket (" + c.bind + "): SO_REUSEPORT is for TCP only");
+        }
+        if (!r.hasErrors() && c.bind.isUnix() && !c.allow.isEmpty()) {
+            r.reject(ALLOW, "empty when bind is a unix socket (" + c.bind + "): socket_mode, socket_owner and"
+                    + " socket_group decide who may connect");
+        }
+        if (!r.hasErrors() && !c.bind.isUnix() && !c.bind.isLoopback() && c.allow.isEmpty()) {
+            // The vars are believed as sent (REMOTE_ADDR, HTTPS): an open uwsgi port lets anyone
+            // who reaches it claim any client and scheme, the class of Tomcat's Ghostcat on AJP.
+            r.reject(ALLOW, "the fronts allowed to connect, since bind " + c.bind + " is reachable from other hosts"
+                    + " and every uwsgi var is believed as sent: e.g. allow = [\"10.0.0.5\"], or allow = [\"any\"]"
+                    + " to accept the risk");
         }
         if (!r.hasErrors() && c.maxRequestsJitter > 0 && c.maxRequests == 0) {
             r.reject(MAX_REQUESTS_JITTER, "0 while max_requests is 0 (the jitter only spreads max_requests)");
@@ -186,6 +201,7 @@ public record AppServerConfig(
                 .put(SOCKET_OWNER, socketOwner)
                 .put(SOCKET_GROUP, socketGroup)
                 .put(BACKLOG, backlog)
+                .put(ALLOW, allow)
                 .put(REUSE_PORT, reusePort)
                 .put(WORKERS, workers);
         if (jwsgi.isPresent()) {

@@ -1,6 +1,7 @@
 package dev.gatehouse.conf.app;
 
 import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.AddressRange;
 import dev.gatehouse.conf.FileMode;
 import dev.gatehouse.conf.LogLevel;
 import dev.gatehouse.conf.Size;
@@ -32,6 +33,13 @@ final class AppServerKeys {
             "Group of a unix socket file; unset: the master's group");
     static final Key<Integer> BACKLOG = Key.of("backlog", ValueType.integer(1, 65535), 2048,
             "Listen queue length for connections not yet accepted; the kernel caps it at net.core.somaxconn");
+    static final Key<List<AddressRange>> ALLOW = Key.of("allow",
+            ValueType.listOf(ValueType.parsed("address range", "an IP address or CIDR range such as 10.0.0.0/8, or \"any\"",
+                    AddressRange::parse, AddressRange::toString)),
+            List.of(),
+            "Fronts allowed to connect to a TCP bind, as IP addresses or CIDR ranges; required when bind is not loopback"
+                    + " (the uwsgi vars, REMOTE_ADDR and HTTPS among them, are believed as sent): [\"any\"] to allow all;"
+                    + " empty on a loopback bind: every local process; not for unix sockets, which socket_mode guards");
     static final Key<Boolean> REUSE_PORT = Key.of("reuse_port", ValueType.bool(), false,
             "Give each worker its own SO_REUSEPORT socket instead of sharing one (TCP only; a dying worker's queued connections are lost)");
     static final Key<Integer> WORKERS = Key.computed("workers", ValueType.integer(1, 1024),
@@ -103,7 +111,7 @@ final class AppServerKeys {
                     + " (the JVM's answer to prefork preloading); needs a class path of jars only");
 
     /** Every key, in the order files, docs and rendered configs list them. */
-    static final List<Key<?>> ALL = List.of(BIND, SOCKET_MODE, SOCKET_OWNER, SOCKET_GROUP, BACKLOG, REUSE_PORT,
+    static final List<Key<?>> ALL = List.of(BIND, SOCKET_MODE, SOCKET_OWNER, SOCKET_GROUP, BACKLOG, ALLOW, REUSE_PORT,
             WORKERS, APP, CLASSPATH, JWSGI, DISPATCH, MAX_CONCURRENCY, MAX_VARS_SIZE, READ_TIMEOUT, KEEPALIVE,
             TIMEOUT, HARAKIRI, MAX_REQUESTS, MAX_REQUESTS_JITTER, RELOAD_ON_RSS, GRACEFUL_TIMEOUT, PIDFILE,
             STATS, JVM_OPTIONS, CDS, LOG_FILE, LOG_LEVEL);

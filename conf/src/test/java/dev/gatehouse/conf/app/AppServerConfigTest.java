@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.AddressRange;
 import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.FileMode;
 import dev.gatehouse.conf.KeySpec;
@@ -34,6 +35,7 @@ class AppServerConfigTest {
             socket_owner = "www-data"
             socket_group = "www-data"
             backlog = 512
+            allow = []
             reuse_port = false
             workers = 8
             app = "com.example.Shop"
@@ -72,7 +74,7 @@ class AppServerConfigTest {
 
     private static AppServerConfig expectedDefaults() {
         return new AppServerConfig(Address.parse("127.0.0.1:3031"), FileMode.parse("0660"), Optional.empty(),
-                Optional.empty(), 2048, false, Runtime.getRuntime().availableProcessors(), "dev.gatehouse.demo.DemoApp",
+                Optional.empty(), 2048, List.of(), false, Runtime.getRuntime().availableProcessors(), "dev.gatehouse.demo.DemoApp",
                 List.of(), Optional.empty(), Dispatch.VIRTUAL_THREAD, 0, Size.parse("64k"), Duration.ofSeconds(60),
                 true, Duration.ofSeconds(30), Duration.ZERO, 0, 0, Size.ZERO, Duration.ofSeconds(30), Optional.empty(),
                 Optional.empty(),
@@ -97,7 +99,7 @@ class AppServerConfigTest {
         // jwsgi and app are exclusive, so the example's app line is checked on its own below.
         AppServerConfig c = parse(FULL_EXAMPLE.replace("app = \"com.example.Shop\"\n", ""));
         assertEquals(new AppServerConfig(Address.unix("/run/gatehouse/app.sock"), new FileMode(0600),
-                Optional.of("www-data"), Optional.of("www-data"), 512, false, 8, "dev.gatehouse.demo.DemoApp",
+                Optional.of("www-data"), Optional.of("www-data"), 512, List.of(), false, 8, "dev.gatehouse.demo.DemoApp",
                 List.of("/srv/shop/shop.jar", "/srv/shop/lib/*"),
                 Optional.of(new JwsgiEntryPoint("com.example.Hello", "application")), Dispatch.EVENT_LOOP, 200,
                 Size.ofKilobytes(32), Duration.ofSeconds(10), false, Duration.ofMinutes(1), Duration.ofSeconds(45),
@@ -118,7 +120,7 @@ class AppServerConfigTest {
     @Test
     void keysListEveryKeyWithTypeDefaultAndDescription() {
         List<KeySpec> keys = AppServerConfig.keys();
-        assertEquals(27, keys.size());
+        assertEquals(28, keys.size());
         assertEquals(new KeySpec("bind", "address", "\"127.0.0.1:3031\"",
                 "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges"),
                 keys.get(0));
@@ -312,7 +314,7 @@ class AppServerConfigTest {
         assertEquals("gatehouse-app.toml: reuse_port = true: expected false when bind is a unix socket "
                 + "(unix:/tmp/a.sock): SO_REUSEPORT is for TCP only",
                 error("bind = \"unix:/tmp/a.sock\"\nreuse_port = true\n"));
-        assertTrue(parse("bind = \"*:3031\"\nreuse_port = true\n").reusePort());
+        assertTrue(parse("bind = \"*:3031\"\nallow = [\"any\"]\nreuse_port = true\n").reusePort());
     }
 
     @Test
@@ -448,5 +450,36 @@ class AppServerConfigTest {
         String value = line.substring(line.indexOf("= ") + 2);
         assertEquals("gatehouse-app.toml: " + key + " = " + value + ": expected a user or group name, or a numeric id",
                 error(line));
+    }
+
+    @Test
+    void aBindBeyondLoopbackMustNameTheFrontsAllowedToConnect() {
+        String m = overrideError(Map.of("bind", "0.0.0.0:3031"));
+        assertTrue(m.contains("allow") && m.contains("bind 0.0.0.0:3031 is reachable from other hosts")
+                && m.contains("allow = [\"any\"]"), m);
+        assertTrue(overrideError(Map.of("bind", "192.0.2.10:3031")).contains("reachable from other hosts"));
+        assertTrue(overrideError(Map.of("bind", "app.internal:3031")).contains("reachable from other hosts"));
+    }
+
+    @Test
+    void allowListsRangesOrAnyExplicitly() {
+        AppServerConfig c = parse("bind = \"0.0.0.0:3031\"\nallow = [\"10.0.0.0/8\", \"192.0.2.7\", \"fd00::/8\"]\n");
+        assertEquals(List.of(AddressRange.parse("10.0.0.0/8"), AddressRange.parse("192.0.2.7/32"),
+                AddressRange.parse("fd00::/8")), c.allow());
+        assertEquals(List.of(AddressRange.ANY), parse("bind = \"*:3031\"\nallow = [\"any\"]\n").allow());
+        // Loopback: reachable from this machine only; an empty list lets every local process in.
+        assertEquals(List.of(), parse("bind = \"127.0.0.1:3031\"\n").allow());
+        assertEquals(List.of(), parse("bind = \"[::1]:3031\"\n").allow());
+        assertEquals(List.of(), parse("bind = \"localhost:3031\"\n").allow());
+        // Written back, it loads back.
+        assertEquals(c, parse(c.toToml()));
+    }
+
+    @Test
+    void allowRejectsNamesBadPrefixesAndUnixSockets() {
+        assertTrue(overrideError(Map.of("allow", "gateway.internal")).contains("an IP address or CIDR range"));
+        assertTrue(overrideError(Map.of("bind", "0.0.0.0:3031", "allow", "10.0.0.0/33")).contains("a prefix length from 0 to 32"));
+        assertTrue(overrideError(Map.of("bind", "unix:/run/gatehouse/app.sock", "allow", "10.0.0.1"))
+                .contains("empty when bind is a unix socket"));
     }
 }

@@ -167,7 +167,9 @@ class NginxSamplesTest {
             int port = FreePort.pick();
             int statsPort = FreePort.pick();
             ScratchDir dir = resources.push(ScratchDir.create("sample-tcp-host"));
+            // The sample's allow names the nginx hosts; here nginx connects from loopback.
             Path toml = SampleFiles.appToml(sample, Map.of(bind, "127.0.0.1:" + port,
+                    "allow = [\"10.0.0.2\", \"10.0.0.3\"]", "allow = [\"127.0.0.1\"]",
                     "/srv/hello/hello-app.jar", HelloAppJar.path().toString(),
                     "127.0.0.1:9191", "127.0.0.1:" + statsPort), dir);
             hosts.add(resources.push(TcpAppServer.start(toml, port, statsPort, dir)));
