@@ -150,7 +150,7 @@ public final class GatehouseAppServer implements AutoCloseable {
         private String classpath;
         private String mainClass = MAIN_CLASS;
         private String launcherClasspath;
-        private Duration startTimeout = Duration.ofSeconds(30);
+        private Duration startTimeout = Duration.ofSeconds(120);
         private Duration stopTimeout = Duration.ofSeconds(10);
         private final List<String> commandPrefix = new ArrayList<>();
         private final Map<String, String> environment = new java.util.LinkedHashMap<>();

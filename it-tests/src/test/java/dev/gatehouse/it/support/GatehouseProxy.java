@@ -106,7 +106,7 @@ public final class GatehouseProxy implements AutoCloseable {
         private String toml = "";
         private final List<String> args = new ArrayList<>();
         private final List<String> jvmArgs = new ArrayList<>();
-        private Duration startTimeout = Duration.ofSeconds(60);
+        private Duration startTimeout = Duration.ofSeconds(120);
         private Path certificate;
         private Path privateKey;
         private final List<String> tlsSettings = new ArrayList<>();

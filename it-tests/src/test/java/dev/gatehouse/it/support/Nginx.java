@@ -142,7 +142,7 @@ public final class Nginx implements AutoCloseable {
         private int workerProcesses = 1;
         private String serverName = "localhost";
         private int workerConnections = 1024;
-        private Duration startTimeout = Duration.ofSeconds(10);
+        private Duration startTimeout = Duration.ofSeconds(60);
 
         private Builder() {}
 

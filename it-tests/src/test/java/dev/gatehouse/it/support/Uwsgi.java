@@ -103,7 +103,7 @@ public final class Uwsgi implements AutoCloseable {
         private int processes = 1;
         private String readyLogLine;
         private boolean readyLinePerWorker;
-        private Duration startTimeout = Duration.ofSeconds(30);
+        private Duration startTimeout = Duration.ofSeconds(120);
 
         private Builder() {}
 
