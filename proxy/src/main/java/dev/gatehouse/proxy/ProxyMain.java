@@ -3,6 +3,8 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.process.IgnoredSignals;
 import dev.gatehouse.conf.proxy.ProxyConfig;
+import dev.gatehouse.proxy.upgrade.HandoverClient;
+import dev.gatehouse.proxy.upgrade.HandoverServer;
 import dev.gatehouse.proxy.upstream.UpstreamHandler;
 import dev.gatehouse.systemd.PassedSockets;
 import dev.gatehouse.systemd.ServiceNotifier;
@@ -50,11 +52,33 @@ public final class ProxyMain implements Callable<Integer> {
     @Option(names = "--upstream", paramLabel = "ADDRESS", description = "Forward requests to this uwsgi server (unix:/path or host:port).")
     String upstream;
 
+    @Option(names = "--upgrade-from", paramLabel = "PIDFILE", description = "Take the listening sockets of the"
+            + " running proxy this pidfile names, serve on them, then let that proxy drain: an upgrade without a"
+            + " dropped connection.")
+    Path upgradeFrom;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration key, e.g. --set keepalive_timeout=30s.")
     Map<String, String> set = new LinkedHashMap<>();
 
     /** The forwarding implementation; none until the upstream module registers one. */
     private final UpstreamHandler.Factory upstreams;
+
+    /** Queued, with the successor's pid, when a new proxy has taken the listening sockets. */
+    private static final String DRAIN = "DRAIN:";
+
+    /** Removes the pidfile unless a successor has written its own pid there. */
+    private static void removePidfileIfOurs(Path pidfile) {
+        if (pidfile == null) {
+            return;
+        }
+        try {
+            if (Files.readString(pidfile).trim().equals(Long.toString(ProcessHandle.current().pid()))) {
+                Files.delete(pidfile);
+            }
+        } catch (IOException e) {
+            // gone already, or unreadable: nothing of ours to remove
+        }
+    }
 
     /** The signals the proxy acts on. */
     private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "USR1");
@@ -137,9 +161,15 @@ public final class ProxyMain implements Callable<Integer> {
         }
         ProxyConfig cfg;
         ProxyServer server;
+        HandoverClient predecessor = null;
+        PassedSockets passed = PassedSockets.fromEnvironment();
         try {
             cfg = load();
-            server = ProxyServer.start(cfg, upstreams, PassedSockets.fromEnvironment());
+            if (upgradeFrom != null) {
+                predecessor = HandoverClient.of(upgradeFrom);
+                passed = PassedSockets.of(predecessor.takeListeners(), "proxy " + predecessor.oldPid());
+            }
+            server = ProxyServer.start(cfg, upstreams, passed);
         } catch (ConfigException e) {
             log.error("{}", e.getMessage());
             return EXIT_CONFIG;
@@ -153,19 +183,51 @@ public final class ProxyMain implements Callable<Integer> {
             }
             throw e;
         }
-        cfg.pidfile().ifPresent(p -> {
+        // Upgrading without a pidfile of its own: take over the old one's, so that the next
+        // upgrade finds this process.
+        Path pidfile = cfg.pidfile().orElse(upgradeFrom);
+        if (pidfile != null) {
             try {
-                Files.writeString(p, ProcessHandle.current().pid() + "\n");
+                Files.writeString(pidfile, ProcessHandle.current().pid() + "\n");
             } catch (IOException e) {
-                log.warn("cannot write pidfile {}: {}", p, e.getMessage());
+                log.warn("cannot write pidfile {}: {}", pidfile, e.getMessage());
             }
-        });
+        }
         log.info("gatehouse proxy ready on {}", server.addresses());
+        HandoverServer handover = null;
+        if (pidfile != null) {
+            try {
+                handover = HandoverServer.start(pidfile, server::listenerFds, pid -> signals.add(DRAIN + pid));
+            } catch (IOException e) {
+                log.warn("upgrade: cannot offer the listening sockets for a later upgrade: {}", e.getMessage());
+            }
+        }
+        if (predecessor != null) {
+            try {
+                predecessor.letTheOldOneDrain();
+                log.info("upgrade: serving on the sockets of proxy {}, which now stops accepting and drains",
+                        predecessor.oldPid());
+            } catch (IOException e) {
+                log.warn("upgrade: proxy {} did not take the drain command ({}); it may have stopped already",
+                        predecessor.oldPid(), e.getMessage());
+            }
+        }
         ServiceNotifier systemd = ServiceNotifier.fromEnvironment();
         systemd.ready("serving on " + server.addresses());
         server.feedWatchdog(systemd);
         while (true) {
             String s = signals.take();
+            if (s.startsWith(DRAIN)) {
+                long successor = Long.parseLong(s.substring(DRAIN.length()));
+                log.info("upgrade: proxy {} serves on the listening sockets now; stopping accepting, in-flight requests"
+                        + " have {}", successor, cfg.shutdownTimeout());
+                // The successor is the service's main process from now on.
+                systemd.mainPid(successor);
+                handover.close();
+                server.stop(cfg.shutdownTimeout());
+                log.info("upgrade: drained; exiting");
+                return 0;
+            }
             switch (s) {
                 case "HUP" -> {
                     systemd.reloading();
@@ -184,7 +246,10 @@ public final class ProxyMain implements Callable<Integer> {
                     log.info("{}: stopping, in-flight requests have {}", s, cfg.shutdownTimeout());
                     systemd.stopping();
                     server.stop("INT".equals(s) ? java.time.Duration.ZERO : cfg.shutdownTimeout());
-                    cfg.pidfile().ifPresent(p -> p.toFile().delete());
+                    if (handover != null) {
+                        handover.close();
+                    }
+                    removePidfileIfOurs(pidfile);
                     return 0;
                 }
             }

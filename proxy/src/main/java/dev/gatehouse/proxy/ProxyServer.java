@@ -147,7 +147,7 @@ public final class ProxyServer implements AutoCloseable {
             Channel ch;
             if (inherited.isPresent()) {
                 ch = b.register().sync().channel();
-                log.info("listening on {} (socket passed by systemd, fd {}, name {})", ch.localAddress(),
+                log.info("listening on {} (socket passed by {}, fd {}, name {})", ch.localAddress(), passed.origin(),
                         inherited.get().fd(), inherited.get().name());
             } else {
                 ch = b.bind(sa).sync().channel();
@@ -156,8 +156,8 @@ public final class ProxyServer implements AutoCloseable {
             listeners.add(ch);
         }
         for (PassedSockets.Passed p : passed.unclaimed()) {
-            log.warn("systemd passed a socket no listen address names: fd {} (name {}, bound to {}); add its address"
-                    + " to listen, or remove it from the .socket unit", p.fd(), p.name(), p.address());
+            log.warn("{} passed a socket no listen address names: fd {} (name {}, bound to {}); add its address"
+                    + " to listen, or remove it from the .socket unit", passed.origin(), p.fd(), p.name(), p.address());
         }
     }
 
@@ -173,6 +173,11 @@ public final class ProxyServer implements AutoCloseable {
     /** The bound addresses, in listen order (with the real port for port 0). */
     public List<SocketAddress> addresses() {
         return listeners.stream().map(Channel::localAddress).toList();
+    }
+
+    /** The listening descriptors, for a successor proxy to take over (see {@code proxy.upgrade}). */
+    public List<Integer> listenerFds() {
+        return listeners.stream().map(c -> ((io.netty.channel.unix.UnixChannel) c).fd().intValue()).toList();
     }
 
     /** The first bound TCP port. */

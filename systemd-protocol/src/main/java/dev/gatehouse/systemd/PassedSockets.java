@@ -28,7 +28,7 @@ public final class PassedSockets {
     static final int FIRST_FD = 3;
 
     /** No socket passed. */
-    public static final PassedSockets NONE = new PassedSockets(List.of());
+    public static final PassedSockets NONE = new PassedSockets(List.of(), "nobody");
 
     /**
      * One passed listening socket.
@@ -42,10 +42,17 @@ public final class PassedSockets {
     }
 
     private final List<Passed> sockets;
+    private final String origin;
     private final List<Passed> claimed = new ArrayList<>();
 
-    private PassedSockets(List<Passed> sockets) {
+    private PassedSockets(List<Passed> sockets, String origin) {
         this.sockets = List.copyOf(sockets);
+        this.origin = origin;
+    }
+
+    /** Who passed them, for log lines: "systemd", or "proxy 1234" for an upgrade. */
+    public String origin() {
+        return origin;
     }
 
     /**
@@ -66,7 +73,22 @@ public final class PassedSockets {
             int fd = FIRST_FD + i;
             passed.add(new Passed(fd, names.get(i), boundAddress(fd)));
         }
-        return new PassedSockets(passed);
+        return new PassedSockets(passed, "systemd");
+    }
+
+    /**
+     * Listening sockets received another way (from the proxy being upgraded), all under one name.
+     *
+     * @param fds the descriptors, owned by this process
+     * @param origin who passed them, for log lines, e.g. "proxy 1234"
+     */
+    public static PassedSockets of(List<Integer> fds, String origin) {
+        Epoll.ensureAvailability();
+        List<Passed> passed = new ArrayList<>();
+        for (int fd : fds) {
+            passed.add(new Passed(fd, "listener", boundAddress(fd)));
+        }
+        return new PassedSockets(passed, origin);
     }
 
     /**
