@@ -119,13 +119,13 @@ class ProxyMainTest {
         try {
             awaitPort(port);
             try (RawClient c = new RawClient(port)) {
-                assertEquals("A", c.send("GET /f.txt HTTP/1.1\r\n\r\n").read().text());
+                assertEquals("A", c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().text());
                 Files.writeString(conf, common + "[[location]]\npath = \"/\"\nroot = \"" + b + "\"\n");
                 signal(p, "HUP");
                 String text = "A";
                 for (int i = 0; i < 100 && text.equals("A"); i++) {
                     Thread.sleep(50);
-                    text = c.send("GET /f.txt HTTP/1.1\r\n\r\n").read().text();
+                    text = c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().text();
                 }
                 assertEquals("B", text, "the open connection sees the new routes");
             }
@@ -137,7 +137,7 @@ class ProxyMainTest {
             signal(p, "USR1");
             Thread.sleep(300);
             try (RawClient c = new RawClient(port)) {
-                c.send("GET /f.txt HTTP/1.1\r\n\r\n").read();
+                c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n").read();
             }
             for (int i = 0; i < 100 && !Files.exists(log); i++) {
                 Thread.sleep(50);
