@@ -180,6 +180,26 @@ class Http2ConformanceTest {
         }
     }
 
+    @Test
+    void headersAfterTheClientResetTheStreamIsAStreamErrorStreamClosed() throws IOException {
+        try (H2Client c = H2Client.cleartext(proxy.port)) {
+            c.headers(1, post("/hang/x"), false);
+            c.rst(1, 0x8);
+            c.headers(1, new DefaultHttp2Headers().add("x-late", "1"), true);
+            assertStreamError(c, 1, STREAM_CLOSED, 3);
+        }
+    }
+
+    @Test
+    void continuationOnAClosedStreamIsAConnectionProtocolError() throws IOException {
+        try (H2Client c = H2Client.cleartext(proxy.port)) {
+            c.headers(1, H2Client.get("/a.txt"), true);
+            assertEquals(200, c.response(1).status());
+            c.frame(H2Client.CONTINUATION, H2Client.END_HEADERS, 1, c.encode(1, new DefaultHttp2Headers().add("x-a", "1")));
+            assertConnectionError(c, PROTOCOL_ERROR);
+        }
+    }
+
     // RFC 9113 5.1: idle streams take only HEADERS and PRIORITY.
 
     @Test
