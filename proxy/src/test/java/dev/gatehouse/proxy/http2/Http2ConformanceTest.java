@@ -408,6 +408,46 @@ class Http2ConformanceTest {
         assertMalformed(h);
     }
 
+    @Test
+    void repeatedPseudoHeaderIsAStreamProtocolError() throws IOException {
+        Http2Headers h = new DefaultHttp2Headers(false).method("GET").scheme("http").path("/a.txt").authority("localhost");
+        h.add(":path", "/b.txt");
+        assertMalformed(h);
+    }
+
+    @Test
+    void responsePseudoHeaderInARequestIsAStreamProtocolError() throws IOException {
+        Http2Headers h = new DefaultHttp2Headers(false).method("GET").scheme("http").path("/a.txt").authority("localhost");
+        h.add(":status", "200");
+        assertMalformed(h);
+    }
+
+    // RFC 9113 5.3.1: a stream cannot depend on itself.
+
+    @Test
+    void headersDependingOnTheirOwnStreamIsAConnectionProtocolError() throws IOException {
+        // A stream error by RFC 9113 5.3.1; Netty makes it a connection error, which RFC 9113 5.4
+        // allows ("MAY choose to treat a stream error as a connection error"): it does not decode
+        // such a header block, and the connection's HPACK state would be lost with it.
+        try (H2Client c = H2Client.cleartext(proxy.port)) {
+            byte[] block = c.encode(1, H2Client.get("/a.txt"));
+            byte[] payload = new byte[5 + block.length];
+            System.arraycopy(H2Client.int32(1), 0, payload, 0, 4); // depends on stream 1, itself
+            payload[4] = 15;
+            System.arraycopy(block, 0, payload, 5, block.length);
+            c.frame(H2Client.HEADERS, H2Client.END_HEADERS | H2Client.END_STREAM | 0x20, 1, payload);
+            assertConnectionError(c, PROTOCOL_ERROR);
+        }
+    }
+
+    @Test
+    void priorityDependingOnItsOwnStreamIsAStreamProtocolError() throws IOException {
+        try (H2Client c = H2Client.cleartext(proxy.port)) {
+            c.frame(H2Client.PRIORITY, 0, 1, new byte[] {0, 0, 0, 1, 15});
+            assertStreamError(c, 1, PROTOCOL_ERROR, 3);
+        }
+    }
+
     // RFC 9113 8.2: field names are lower case; 8.2.2: no connection-specific fields.
 
     @Test
@@ -467,6 +507,16 @@ class Http2ConformanceTest {
         try (H2Client c = H2Client.cleartext(proxy.port)) {
             c.headers(1, post("/hang/x").add("content-length", "3"), false);
             c.data(1, bytes("four"), true);
+            assertStreamError(c, 1, PROTOCOL_ERROR, 3);
+        }
+    }
+
+    @Test
+    void contentLengthOtherThanTheSumOfSeveralDataFramesIsAStreamProtocolError() throws IOException {
+        try (H2Client c = H2Client.cleartext(proxy.port)) {
+            c.headers(1, post("/hang/x").add("content-length", "7"), false);
+            c.data(1, bytes("one"), false);
+            c.data(1, bytes("two"), true);
             assertStreamError(c, 1, PROTOCOL_ERROR, 3);
         }
     }
