@@ -460,8 +460,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     private void endOfHead(List<Object> out) throws RequestRejected {
         if (hostCount == 0 && version == HttpVersion.HTTP_1_1) {
             // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, even one
-            // with an absolute-form target (nginx too,
-            // checking it before the framing fields as here).
+            // with an absolute-form target; nginx too, and before it looks at the framing fields.
             throw RequestRejected.bad("HTTP/1.1 request without Host");
         }
         boolean chunked = false;
@@ -472,7 +471,8 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             if (version == HttpVersion.HTTP_1_0) {
                 throw RequestRejected.bad("Transfer-Encoding in an HTTP/1.0 request");
             }
-            chunked = parseTransferEncoding(transferEncoding.toString());
+            checkTransferEncoding(transferEncoding.toString());
+            chunked = true;
         }
         if (targetAuthority != null && !targetAuthority.equals(host)) {
             // RFC 9112 3.2.2: the target's authority, not the Host field, names the host.
@@ -514,8 +514,8 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return out;
     }
 
-    /** True for chunked, the only outcome that does not throw. */
-    private static boolean parseTransferEncoding(String value) throws RequestRejected {
+    /** Refuses any Transfer-Encoding but one that ends in a single chunked with nothing else. */
+    private static void checkTransferEncoding(String value) throws RequestRejected {
         int chunkedAt = -1;
         int count = 0;
         boolean other = false;
@@ -543,7 +543,6 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         if (other) {
             throw new RequestRejected(HttpResponseStatus.NOT_IMPLEMENTED, "Transfer-Encoding other than chunked");
         }
-        return true;
     }
 
     private void readFixedBody(ByteBuf in, List<Object> out) {

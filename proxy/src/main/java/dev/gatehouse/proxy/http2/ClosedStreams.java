@@ -43,9 +43,9 @@ final class ClosedStreams extends Http2ConnectionAdapter {
 
     private final Http2Connection connection;
     private final Set<Integer> resets = new HashSet<>();
-    private final ArrayDeque<Integer> resetOrder = new ArrayDeque<>();
+    private final ArrayDeque<Integer> resetOrder = new ArrayDeque<>(1); // small until used: most connections never reset
     /** Skipped id ranges, inclusive, as {from, to} pairs, oldest first. */
-    private final ArrayDeque<int[]> gaps = new ArrayDeque<>();
+    private final ArrayDeque<int[]> gaps = new ArrayDeque<>(1);
     private int lastOpened = -1;
 
     ClosedStreams(Http2Connection connection) {
