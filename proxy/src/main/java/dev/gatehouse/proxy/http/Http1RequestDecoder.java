@@ -29,15 +29,20 @@ import java.util.Locale;
  * choices where the RFC leaves room:
  * <ul>
  *   <li>every line ends in CRLF; a bare CR or a bare LF anywhere in the head is a 400;</li>
- *   <li>methods are upper-case letters, '-' and '_' (nginx); targets are origin-form, absolute-form
- *       (http or https, whose authority must agree with Host), {@code *} for OPTIONS only, or
+ *   <li>methods are upper-case letters, '-' and '_' (nginx); the version is HTTP/1.0 or 1.x (a
+ *       later major version is a 505, HTTP/0.9 a 400, as nginx answers); targets are origin-form,
+ *       absolute-form (http or https, without userinfo), {@code *} for OPTIONS only, or
  *       authority-form for CONNECT only;</li>
+ *   <li>Host appears once, is required in HTTP/1.1 and is a valid {@link Authority} (RFC 9112
+ *       3.2); an absolute-form target's authority replaces it (RFC 9112 3.2.2), so that the
+ *       application, the redirects and the log all see the host the request was routed by;</li>
  *   <li>field names are tokens directly followed by ':'; values hold no control characters; a
  *       line starting with SP or HTAB (obs-fold) is a 400; names with '_' are dropped, as nginx's
  *       {@code underscores_in_headers off} does;</li>
  *   <li>Content-Length is digits only and may appear once; Transfer-Encoding with Content-Length,
- *       in HTTP/1.0, or not ending in a single {@code chunked} is a 400; another coding before
- *       chunked is a 501, as nginx answers; Host and Content-Type may appear once;</li>
+ *       in HTTP/1.0, or not ending in a single {@code chunked} is a 400 (RFC 9112 6.3, where nginx
+ *       answers 501; {@code identity} is no coding since RFC 7230 and counts as any other);
+ *       another coding before chunked is a 501, as nginx answers; Content-Type may appear once;</li>
  *   <li>chunk sizes are 1 to 16 hex digits, extensions are token[=token|quoted-string], chunk
  *       data ends in CRLF, and trailers follow the header rules minus the framing, routing and
  *       credential fields (RFC 9110 6.5.1); trailers are kept apart, never merged into the head.</li>
@@ -234,16 +239,25 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         String m = new String(line, 0, sp1, StandardCharsets.US_ASCII);
         method = HttpMethod.valueOf(m);
         uri = new String(line, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
-        version = parseVersion(line, sp2 + 1);
+        // The target first: "PRI * HTTP/2.0" (a preface on an HTTP/1.x port) is a 400, as nginx.
         parseTarget();
+        version = parseVersion(line, sp2 + 1);
     }
 
     private static HttpVersion parseVersion(byte[] line, int from) throws RequestRejected {
         // HTTP-version = "HTTP/" DIGIT "." DIGIT; 1.x above 1.1 is answered as 1.1 (RFC 9110 6.2).
         if (line.length - from != 8 || line[from] != 'H' || line[from + 1] != 'T' || line[from + 2] != 'T'
-                || line[from + 3] != 'P' || line[from + 4] != '/' || line[from + 5] != '1' || line[from + 6] != '.'
-                || line[from + 7] < '0' || line[from + 7] > '9') {
-            throw RequestRejected.bad("unsupported HTTP version");
+                || line[from + 3] != 'P' || line[from + 4] != '/' || line[from + 5] < '0' || line[from + 5] > '9'
+                || line[from + 6] != '.' || line[from + 7] < '0' || line[from + 7] > '9') {
+            throw RequestRejected.bad("invalid HTTP version");
+        }
+        if (line[from + 5] > '1') {
+            // A later major version in an HTTP/1.x request line: 505 (RFC 9110 15.6.6), as nginx.
+            throw new RequestRejected(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version "
+                    + (char) line[from + 5] + "." + (char) line[from + 7] + " in an HTTP/1.x request line");
+        }
+        if (line[from + 5] == '0') {
+            throw RequestRejected.bad("HTTP/0.x request");
         }
         return line[from + 7] == '0' ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
     }
@@ -277,11 +291,16 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             while (authEnd < uri.length() && "/?#".indexOf(uri.charAt(authEnd)) < 0) {
                 authEnd++;
             }
-            String authority = uri.substring(authStart, authEnd);
-            int at = authority.lastIndexOf('@');
-            targetAuthority = at >= 0 ? authority.substring(at + 1) : authority;
+            targetAuthority = uri.substring(authStart, authEnd);
             if (targetAuthority.isEmpty()) {
                 throw RequestRejected.bad("absolute-form target without a host");
+            }
+            if (targetAuthority.indexOf('@') >= 0) {
+                // RFC 9110 4.2.4: userinfo in an http(s) URI is treated as an error (nginx: 400).
+                throw RequestRejected.bad("absolute-form target with userinfo");
+            }
+            if (!Authority.isValid(targetAuthority)) {
+                throw RequestRejected.bad("absolute-form target with an invalid host");
             }
             String rest = uri.substring(authEnd);
             path = rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
@@ -427,6 +446,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             if (++hostCount > 1) {
                 throw RequestRejected.bad("repeated Host");
             }
+            if (!Authority.isValid(value)) {
+                throw RequestRejected.bad("invalid Host");
+            }
             host = value;
         } else if (name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_TYPE)) {
             if (++contentTypeCount > 1) {
@@ -436,6 +458,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
 
     private void endOfHead(List<Object> out) throws RequestRejected {
+        if (hostCount == 0 && version == HttpVersion.HTTP_1_1) {
+            // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, even one
+            // with an absolute-form target; nginx too, and before it looks at the framing fields.
+            throw RequestRejected.bad("HTTP/1.1 request without Host");
+        }
         boolean chunked = false;
         if (transferEncoding != null) {
             if (contentLengthCount > 0) {
@@ -444,10 +471,12 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             if (version == HttpVersion.HTTP_1_0) {
                 throw RequestRejected.bad("Transfer-Encoding in an HTTP/1.0 request");
             }
-            chunked = parseTransferEncoding(transferEncoding.toString());
+            checkTransferEncoding(transferEncoding.toString());
+            chunked = true;
         }
-        if (targetAuthority != null && host != null && !targetAuthority.equalsIgnoreCase(host)) {
-            throw RequestRejected.bad("absolute-form target for host " + targetAuthority + " with Host: " + host);
+        if (targetAuthority != null && !targetAuthority.equals(host)) {
+            // RFC 9112 3.2.2: the target's authority, not the Host field, names the host.
+            headers = withHost(headers, targetAuthority);
         }
         ParsedRequest request = new ParsedRequest(version, method, uri, headers, rawPath, rawQuery,
                 chunked ? -1 : contentLength, chunked);
@@ -465,15 +494,35 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** True for chunked; false when only identity codings are listed. */
-    private static boolean parseTransferEncoding(String value) throws RequestRejected {
+    /** {@code in} with its Host field's value replaced in place, or Host added last when it has none. */
+    private static HttpHeaders withHost(HttpHeaders in, String host) {
+        HttpHeaders out = HEADERS.newHeaders();
+        boolean replaced = false;
+        java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> fields = in.iteratorCharSequence();
+        while (fields.hasNext()) {
+            java.util.Map.Entry<CharSequence, CharSequence> e = fields.next();
+            if (HttpHeaderNames.HOST.contentEqualsIgnoreCase(e.getKey())) {
+                out.add(e.getKey(), host);
+                replaced = true;
+            } else {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        if (!replaced) {
+            out.add(HttpHeaderNames.HOST, host);
+        }
+        return out;
+    }
+
+    /** Refuses any Transfer-Encoding but one that ends in a single chunked with nothing else. */
+    private static void checkTransferEncoding(String value) throws RequestRejected {
         int chunkedAt = -1;
         int count = 0;
         boolean other = false;
         for (String part : value.split(",")) {
             String coding = part.strip().toLowerCase(Locale.ROOT);
-            if (coding.isEmpty() || coding.equals("identity")) {
-                continue;
+            if (coding.isEmpty()) {
+                continue; // RFC 9110 5.6.1: empty list elements are ignored
             }
             if (chunkedAt >= 0) {
                 throw RequestRejected.bad("Transfer-Encoding with a coding after chunked");
@@ -486,7 +535,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
             count++;
         }
         if (count == 0) {
-            return false;
+            throw RequestRejected.bad("Transfer-Encoding without a coding");
         }
         if (chunkedAt < 0) {
             throw RequestRejected.bad("Transfer-Encoding not ending in chunked");
@@ -494,7 +543,6 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         if (other) {
             throw new RequestRejected(HttpResponseStatus.NOT_IMPLEMENTED, "Transfer-Encoding other than chunked");
         }
-        return true;
     }
 
     private void readFixedBody(ByteBuf in, List<Object> out) {

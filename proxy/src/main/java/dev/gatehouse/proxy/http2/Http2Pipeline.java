@@ -6,13 +6,13 @@ import dev.gatehouse.proxy.http.ProxyContext;
 import dev.gatehouse.proxy.http.Transport;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 
 /**
- * The HTTP/2 handlers of a connection: Netty's frame codec with every flood protection set
- * explicitly from {@link Http2Limits}, the multiplexer that gives each stream a child channel
+ * The HTTP/2 handlers of a connection: Netty's frame codec ({@link Http2ServerCodec}, which
+ * answers frames on closed streams as RFC 9113 says) with every flood protection set explicitly
+ * from {@link Http2Limits}, the multiplexer that gives each stream a child channel
  * ({@link Http2StreamInitializer}), and {@link Http2ConnectionGuard}.
  */
 public final class Http2Pipeline {
@@ -30,7 +30,7 @@ public final class Http2Pipeline {
 
     static Http2FrameCodec codec(Generation g) {
         Http2Limits l = g.config().http2();
-        return Http2FrameCodecBuilder.forServer()
+        return Http2ServerCodec.forServer()
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(l.maxConcurrentStreams())
                         // A header block larger than this gets 431; one past 1.25 times it

@@ -64,8 +64,8 @@ class AccessLogTest {
         try (TestProxy p = TestProxy.start("[[location]]\npath = \"/\"\nroot = \"" + www + "\"\n",
                 Map.of("access_log", log.toString(), "access_log_format", "json"))) {
             try (RawClient c = p.client()) {
-                c.send("GET /f.txt HTTP/1.1\r\nUser-Agent: a\"b\r\n\r\n").read();
-                c.send("GET /nope HTTP/1.1\r\n\r\n").read();
+                c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: a\"b\r\n\r\n").read();
+                c.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").read();
             }
             List<String> lines = awaitLines(log, 2);
             Map<String, Object> first = MiniJson.parseObject(lines.get(0));
@@ -79,7 +79,7 @@ class AccessLogTest {
             Files.move(log, rotated);
             p.server.reopenLogs();
             try (RawClient c = p.client()) {
-                c.send("GET /f.txt HTTP/1.1\r\n\r\n").read();
+                c.send("GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n").read();
             }
             assertEquals(1, awaitLines(log, 1).size());
             assertEquals(2, Files.readAllLines(rotated).size());

@@ -126,13 +126,13 @@ class LoadTest {
         try {
             for (int i = 0; i < 500; i++) {
                 Socket s = new Socket("127.0.0.1", proxy.port);
-                s.getOutputStream().write("GET /small.txt HTTP/1.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().write("GET /small.txt HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
                 slow.add(s);
             }
             long t0 = System.nanoTime();
             try (RawClient c = proxy.client()) {
                 for (int i = 0; i < 20; i++) {
-                    assertEquals(200, c.send("GET /small.txt HTTP/1.1\r\n\r\n").read().status());
+                    assertEquals(200, c.send("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
                 }
             }
             long millis = (System.nanoTime() - t0) / 1_000_000;

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.http2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +16,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -67,15 +70,20 @@ class Http2RequestDecoderTest {
     }
 
     @Test
-    void contentLengthMustMatchTheData() {
+    void dataPastContentLengthResetsTheStream() {
+        // Netty's decoder resets such a stream first on a real connection; this is the second line.
         ch.writeInbound(new DefaultHttp2HeadersFrame(get("/up").method("POST").add("content-length", "2"), false));
         ParsedRequest r = ch.readInbound();
         assertEquals(2, r.contentLength());
         ch.writeInbound(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII), true));
-        BadRequest b = ch.readInbound();
-        assertEquals(400, b.status().code());
-        assertTrue(b.inBody());
         assertNull(ch.readInbound());
+        assertResetWithProtocolError(ch);
+    }
+
+    private static void assertResetWithProtocolError(EmbeddedChannel c) {
+        Http2ResetFrame reset = c.readOutbound();
+        assertEquals(Http2Error.PROTOCOL_ERROR.code(), reset.errorCode());
+        assertFalse(c.isOpen(), "the stream is closed after its reset");
     }
 
     @Test
@@ -102,22 +110,38 @@ class Http2RequestDecoderTest {
     }
 
     @Test
-    void refusesWhatHttp1WouldRefuse() {
-        assertEquals(400, refused(new DefaultHttp2Headers().method("GET").path("/")).status().code()); // no :scheme
-        assertEquals(400, refused(get("relative")).status().code());
+    void refusesWhatHttp1WouldRefuseWith400() {
         assertEquals(400, refused(get("*")).status().code()); // asterisk-form only for OPTIONS
         assertEquals(400, refused(get("/").method("get")).status().code());
-        // Netty's HPACK decoder refuses this one first on a real connection; the check here is
-        // the second line of defence, so it needs headers built without validation.
-        Http2Headers control = new DefaultHttp2Headers(false).method("GET").scheme("https").path("/").add("x-a", "a\u0001b");
-        assertEquals(400, refused(control).status().code());
-        assertEquals(400, refused(get("/").add("content-length", "x")).status().code());
+        assertEquals(400, refused(get("/a b")).status().code());
+    }
+
+    @Test
+    void resetsMalformedRequests() {
+        assertMalformed(new DefaultHttp2Headers().method("GET").path("/").authority("a")); // no :scheme
+        assertMalformed(new DefaultHttp2Headers().scheme("https").path("/").authority("a")); // no :method
+        assertMalformed(new DefaultHttp2Headers().method("GET").scheme("https").path("/")); // no authority
+        assertMalformed(get("relative"));
+        assertMalformed(get("/").add("host", "other.example"));
+        assertMalformed(get("/").authority("a b"));
+        // Netty's HPACK decoder refuses these first on a real connection; the checks here are
+        // the second line of defence, so they need headers built without validation.
+        assertMalformed(new DefaultHttp2Headers(false).method("GET").scheme("https").path("/").authority("a")
+                .add("x-a", "a\u0001b"));
+        assertMalformed(get("/").add("content-length", "x"));
     }
 
     private static BadRequest refused(Http2Headers h) {
         EmbeddedChannel c = new EmbeddedChannel(new Http2RequestDecoder(new HeadLimits(8192, 32768, 100)));
         c.writeInbound(new DefaultHttp2HeadersFrame(h, true));
         return c.readInbound();
+    }
+
+    private static void assertMalformed(Http2Headers h) {
+        EmbeddedChannel c = new EmbeddedChannel(new Http2RequestDecoder(new HeadLimits(8192, 32768, 100)));
+        c.writeInbound(new DefaultHttp2HeadersFrame(h, true));
+        assertNull(c.readInbound(), "nothing passed on for " + h);
+        assertResetWithProtocolError(c);
     }
 
     @Test

@@ -92,11 +92,11 @@ class StaticFilesTest {
     @Test
     void headSendsHeadersOnly() {
         try (RawClient c = proxy.client()) {
-            RawClient.Response r = c.send("HEAD /a.txt HTTP/1.1\r\n\r\n").read(true);
+            RawClient.Response r = c.send("HEAD /a.txt HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
             assertEquals(200, r.status());
             assertEquals("36", r.header("content-length"));
             // The next response on the connection starts right after the head: no body was sent.
-            assertEquals(200, c.send("GET /zero.txt HTTP/1.1\r\n\r\n").read().status());
+            assertEquals(200, c.send("GET /zero.txt HTTP/1.1\r\nHost: x\r\n\r\n").read().status());
         }
     }
 
@@ -110,7 +110,7 @@ class StaticFilesTest {
     @Test
     void otherMethodsGet405() {
         try (RawClient c = proxy.client()) {
-            RawClient.Response r = c.send("DELETE /a.txt HTTP/1.1\r\n\r\n").read();
+            RawClient.Response r = c.send("DELETE /a.txt HTTP/1.1\r\nHost: x\r\n\r\n").read();
             assertEquals(405, r.status());
             assertEquals("GET, HEAD", r.header("allow"));
         }

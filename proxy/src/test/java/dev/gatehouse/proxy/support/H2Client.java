@@ -29,10 +29,12 @@ public final class H2Client implements AutoCloseable {
 
     public static final int DATA = 0;
     public static final int HEADERS = 1;
+    public static final int PRIORITY = 2;
     public static final int RST_STREAM = 3;
     public static final int SETTINGS = 4;
     public static final int PING = 6;
     public static final int GOAWAY = 7;
+    public static final int WINDOW_UPDATE = 8;
     public static final int CONTINUATION = 9;
     public static final int END_STREAM = 0x1;
     public static final int END_HEADERS = 0x4;
@@ -131,6 +133,10 @@ public final class H2Client implements AutoCloseable {
 
     public H2Client rst(int stream, int errorCode) {
         return frame(RST_STREAM, 0, stream, int32(errorCode));
+    }
+
+    public H2Client windowUpdate(int stream, int increment) {
+        return frame(WINDOW_UPDATE, 0, stream, int32(increment));
     }
 
     public H2Client ping(long data) {
@@ -280,6 +286,24 @@ public final class H2Client implements AutoCloseable {
                 return null; // reset after the GOAWAY was lost in the close
             }
             if (f == null || f.type() == GOAWAY) {
+                return f;
+            }
+        }
+    }
+
+    /**
+     * Reads frames until the first RST_STREAM or GOAWAY (returned), skipping responses; null
+     * when the connection ends first.
+     */
+    public Frame awaitResetOrGoAway() throws IOException {
+        while (true) {
+            Frame f;
+            try {
+                f = read();
+            } catch (java.net.SocketException e) {
+                return null; // reset after the GOAWAY was lost in the close
+            }
+            if (f == null || f.type() == GOAWAY || f.type() == RST_STREAM) {
                 return f;
             }
         }

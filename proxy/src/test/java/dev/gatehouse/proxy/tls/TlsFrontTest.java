@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.conf.proxy.ProxyConfig;
+import dev.gatehouse.proxy.support.H2Client;
 import dev.gatehouse.proxy.support.RawClient;
 import dev.gatehouse.proxy.support.TestCertificates;
 import dev.gatehouse.proxy.support.TestProxy;
@@ -136,6 +137,20 @@ class TlsFrontTest {
         try (SSLSocket s = TestCertificates.connect(proxy.port, "localhost", "h2", "http/1.1")) {
             assertEquals("http/1.1", s.getApplicationProtocol());
             assertTrue(get(s, "/a.txt").startsWith("HTTP/1.1 200 OK"));
+        }
+    }
+
+    @Test
+    void http2OverTlsAnswersAFrameOnAClosedStreamWithGoAwayStreamClosed() throws IOException {
+        // The conformance cases run on cleartext h2 (Http2ConformanceTest); ALPN's h2 gets the same codec.
+        start("", "");
+        try (H2Client c = new H2Client(TestCertificates.connect(proxy.port, "localhost", "h2"))) {
+            c.headers(1, H2Client.get("/a.txt"), true);
+            assertEquals(200, c.response(1).status());
+            c.data(1, "late".getBytes(StandardCharsets.US_ASCII), true);
+            H2Client.Frame f = c.awaitResetOrGoAway();
+            assertEquals(H2Client.GOAWAY, f.type());
+            assertEquals(0x5, f.errorCode(), "STREAM_CLOSED");
         }
     }
 
