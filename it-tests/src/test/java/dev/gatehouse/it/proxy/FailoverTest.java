@@ -79,19 +79,30 @@ class FailoverTest {
                     }
                 });
             }
-            Thread.sleep(2000);
+            // Kill once the load is flowing through both servers, and stop once enough has been
+            // answered after the kill: counts, not guesses at how long a loaded machine needs.
+            awaitCount(okBefore, 40, failures);
             ProcessHandle master = ProcessHandle.of(a.pid()).orElseThrow();
             List<ProcessHandle> family = new java.util.ArrayList<>(master.children().toList());
             family.add(master);
             killed.set(true);
             family.forEach(ProcessHandle::destroyForcibly);
-            Thread.sleep(3000);
+            awaitCount(okAfter, 200, failures);
             running.set(false);
             clients.shutdown();
             assertTrue(clients.awaitTermination(60, TimeUnit.SECONDS));
             assertTrue(failures.isEmpty(), () -> failures.size() + " failed: " + failures.stream().limit(10).toList()
                     + "\n" + proxy.diagnostics());
             assertTrue(okBefore.get() > 20 && okAfter.get() > 20, okBefore + " before, " + okAfter + " after the kill");
+        }
+    }
+
+    /** Waits up to a minute for {@code count} to reach {@code n}, or for the first failure. */
+    private static void awaitCount(AtomicInteger count, int n, ConcurrentLinkedQueue<String> failures)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (count.get() < n && failures.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
         }
     }
 
