@@ -35,6 +35,7 @@ public final class Gatehouse implements Callable<Integer> {
         cl.addSubcommand("run", new RunCommand());
         cl.addSubcommand("app-server", AppServerMain.commandLine());
         cl.addSubcommand("proxy", ProxyMain.commandLine(UwsgiForwarder.FACTORY));
+        cl.addSubcommand("ctl", dev.gatehouse.appserver.ctl.CtlCommand.commandLine());
         cl.addSubcommand("check-config", new CheckConfigCommand());
         cl.addSubcommand("version", new VersionCommand());
         // After the subcommands, so that it reaches them: --kind app as well as --kind APP.

@@ -30,6 +30,15 @@ final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer bind(EventLoopGroup group, Path socket, Consumer<MasterEvent> events) throws InterruptedException {
+        return bind(group, socket, events, MasterEvent.ControlLine::new);
+    }
+
+    /**
+     * A line socket whose every line becomes the event {@code asEvent} makes of it: the workers'
+     * control socket, or the admin socket {@code gatehouse ctl} talks to.
+     */
+    static ControlServer bind(EventLoopGroup group, Path socket, Consumer<MasterEvent> events,
+            java.util.function.BiFunction<Channel, String, MasterEvent> asEvent) throws InterruptedException {
         Channel ch = new ServerBootstrap().group(group).channel(EpollServerDomainSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -40,7 +49,7 @@ final class ControlServer implements AutoCloseable {
                         c.pipeline().addLast(new SimpleChannelInboundHandler<String>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext ctx, String line) {
-                                events.accept(new MasterEvent.ControlLine(ctx.channel(), line));
+                                events.accept(asEvent.apply(ctx.channel(), line));
                             }
 
                             @Override

@@ -1,5 +1,6 @@
 package dev.gatehouse.appserver.master;
 
+import dev.gatehouse.appserver.control.AdminCommands;
 import dev.gatehouse.appserver.control.ControlProtocol;
 import dev.gatehouse.appserver.control.Heartbeat;
 import dev.gatehouse.appserver.worker.LogFiles;
@@ -77,6 +78,9 @@ public final class Master {
     private StatsServer stats;
     private volatile StatsSnapshot snapshot = StatsSnapshot.EMPTY;
     private boolean stopping;
+    /** The socket {@code gatehouse ctl} talks to, beside the pidfile; none without a pidfile. */
+    private ControlServer admin;
+    private Path adminPath;
     /** systemd's notify socket; inert outside systemd. */
     private final ServiceNotifier systemd = ServiceNotifier.fromEnvironment();
     /** Whether READY=1 went out for the first generation. */
@@ -158,6 +162,11 @@ public final class Master {
         }
         if (config.pidfile().isPresent()) {
             Files.writeString(config.pidfile().get(), ProcessHandle.current().pid() + "\n");
+            adminPath = AdminCommands.socketPath(config.pidfile().get(), ProcessHandle.current().pid());
+            Files.deleteIfExists(adminPath);
+            admin = ControlServer.bind(group, adminPath, events::add, MasterEvent.AdminCommand::new);
+            // Whoever can connect can stop workers and reload: the master's own user only.
+            Files.setPosixFilePermissions(adminPath, PosixFilePermissions.fromString("rw-------"));
         }
     }
 
@@ -215,6 +224,7 @@ public final class Master {
             case MasterEvent.SignalReceived s -> onSignal(s.name());
             case MasterEvent.WorkerExited x -> onExit(x.worker(), x.exitCode());
             case MasterEvent.ControlLine c -> onControlLine(c.channel(), c.line());
+            case MasterEvent.AdminCommand a -> onAdminCommand(a.channel(), a.line());
         }
     }
 
@@ -353,6 +363,48 @@ public final class Master {
         log.error("{} cannot load the application (see its log line above); stopping the app-server", w);
         exitCode = EXIT_APP_LOAD_FAILED;
         beginStop("stop after an application load failure", java.time.Duration.ofSeconds(2));
+    }
+
+    /** One {@code gatehouse ctl} command: answered on its connection, which then closes. */
+    private void onAdminCommand(Channel ch, String line) {
+        String[] words = line.trim().split("\\s+");
+        String answer = switch (words[0]) {
+            case "workers" -> snapshot.toTable();
+            case "workers-json" -> snapshot.toJson() + "\n";
+            case "config" -> config.toToml();
+            case "add" -> {
+                onSignal("TTIN");
+                yield "ok: " + target + " worker(s) wanted\n";
+            }
+            case "remove" -> {
+                onSignal("TTOU");
+                yield "ok: " + target + " worker(s) wanted\n";
+            }
+            case "reload" -> {
+                onSignal("HUP");
+                yield "ok: reloading, generation " + generation + " starting\n";
+            }
+            case "stop-worker" -> stopWorkerByCommand(words);
+            default -> "error: unknown command \"" + words[0] + "\"; commands: " + AdminCommands.COMMANDS + "\n";
+        };
+        log.info("ctl: {}", line.trim());
+        ch.writeAndFlush(answer).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    private String stopWorkerByCommand(String[] words) {
+        int id;
+        try {
+            id = Integer.parseInt(words.length > 1 ? words[1] : "");
+        } catch (NumberFormatException e) {
+            return "error: stop-worker needs a worker id (the ID column of ctl workers)\n";
+        }
+        for (WorkerHandle w : workers.values()) {
+            if (w.id == id && w.state == WorkerHandle.State.READY && !isBeingReplaced(w)) {
+                recycle(w, "ctl stop-worker");
+                return "ok: worker " + id + " (pid " + w.pid + ") stops gracefully once its replacement is ready\n";
+            }
+        }
+        return "error: no serving worker with id " + id + "\n";
     }
 
     private void onControlLine(Channel ch, String line) {
@@ -622,6 +674,14 @@ public final class Master {
         }
         if (control != null) {
             control.close();
+        }
+        if (admin != null) {
+            admin.close();
+            try {
+                Files.deleteIfExists(adminPath);
+            } catch (IOException e) {
+                log.warn("cannot remove {}: {}", adminPath, e.getMessage());
+            }
         }
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);

@@ -16,4 +16,8 @@ sealed interface MasterEvent {
     /** A line from a worker's control connection. */
     record ControlLine(Channel channel, String line) implements MasterEvent {
     }
+
+    /** A command from {@code gatehouse ctl} on the admin socket; the answer goes back on the channel. */
+    record AdminCommand(Channel channel, String line) implements MasterEvent {
+    }
 }

@@ -57,6 +57,25 @@ record StatsSnapshot(long pid, String listen, long listenQueue, int targetWorker
         return sb.append("]}").toString();
     }
 
+    /** A table for people: what {@code gatehouse ctl workers} and {@code ctl top} show. */
+    String toTable() {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("master pid ").append(pid).append(", listening on ").append(listen).append(", ")
+                .append(targetWorkers).append(" worker(s) wanted");
+        if (listenQueue >= 0) {
+            sb.append(", listen queue ").append(listenQueue);
+        }
+        sb.append('\n');
+        sb.append(String.format("%-4s %-8s %-4s %-9s %10s %8s %10s %9s %8s%n", "ID", "PID", "GEN", "STATUS",
+                "REQUESTS", "RUNNING", "EXCEPTIONS", "RSS MiB", "AVG ms"));
+        for (Worker w : workers) {
+            sb.append(String.format("%-4d %-8d %-4d %-9s %10d %8d %10d %9.1f %8.2f%n", w.id, w.pid, w.generation,
+                    w.status(), w.heartbeat.requests(), w.heartbeat.inFlight(), w.heartbeat.exceptions(),
+                    w.rssBytes / (1024.0 * 1024.0), w.heartbeat.avgResponseMicros() / 1000.0));
+        }
+        return sb.toString();
+    }
+
     /** Prometheus text exposition format, version 0.0.4. */
     String toPrometheus() {
         StringBuilder sb = new StringBuilder(1024);
