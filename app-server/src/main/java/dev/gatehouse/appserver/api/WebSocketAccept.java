@@ -1,0 +1,105 @@
+package dev.gatehouse.appserver.api;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An application's yes to a WebSocket handshake ({@link Application#acceptWebSocket}): the
+ * handler for the socket's events, and the socket's settings. Immutable; each {@code with...}
+ * method returns a changed copy.
+ *
+ * <p>Defaults: frames up to 1 MiB, messages up to 16 MiB, permessage-deflate (RFC 7692) on when
+ * the client offers it, no subprotocol. A frame or message past its limit closes the socket with
+ * {@code 1009} ({@link WebSocket#MESSAGE_TOO_BIG}).
+ */
+public final class WebSocketAccept {
+
+    /** Default largest frame payload: 1 MiB. */
+    public static final int DEFAULT_MAX_FRAME_SIZE = 1 << 20;
+    /** Default largest message (all its fragments): 16 MiB. */
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 << 20;
+
+    private final WebSocketHandler handler;
+    private final List<String> subprotocols;
+    private final int maxFrameSize;
+    private final int maxMessageSize;
+    private final boolean compression;
+
+    private WebSocketAccept(WebSocketHandler handler, List<String> subprotocols, int maxFrameSize, int maxMessageSize,
+            boolean compression) {
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.subprotocols = List.copyOf(subprotocols);
+        this.maxFrameSize = maxFrameSize;
+        this.maxMessageSize = maxMessageSize;
+        this.compression = compression;
+    }
+
+    /** Accepts with this handler and the default settings. */
+    public static WebSocketAccept with(WebSocketHandler handler) {
+        return new WebSocketAccept(handler, List.of(), DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, true);
+    }
+
+    /**
+     * The subprotocols this endpoint speaks. Of those the client offers
+     * ({@code Sec-WebSocket-Protocol}), the first in the client's order that is in this list is
+     * chosen. A client offering only others gets no subprotocol, and may then close.
+     */
+    public WebSocketAccept withSubprotocols(String... names) {
+        return new WebSocketAccept(handler, List.of(names), maxFrameSize, maxMessageSize, compression);
+    }
+
+    /**
+     * Largest frame payload taken from the client, in bytes; a larger frame closes with 1009.
+     *
+     * @param bytes 125 or more
+     */
+    public WebSocketAccept withMaxFrameSize(int bytes) {
+        if (bytes < 125) {
+            throw new IllegalArgumentException("max frame size must be at least 125 bytes, was " + bytes);
+        }
+        return new WebSocketAccept(handler, subprotocols, bytes, maxMessageSize, compression);
+    }
+
+    /**
+     * Largest message taken from the client (all its fragments, after decompression), in bytes;
+     * a larger one closes with 1009.
+     *
+     * @param bytes 125 or more
+     */
+    public WebSocketAccept withMaxMessageSize(int bytes) {
+        if (bytes < 125) {
+            throw new IllegalArgumentException("max message size must be at least 125 bytes, was " + bytes);
+        }
+        return new WebSocketAccept(handler, subprotocols, maxFrameSize, bytes, compression);
+    }
+
+    /** Whether permessage-deflate is agreed to when the client offers it. */
+    public WebSocketAccept withCompression(boolean on) {
+        return new WebSocketAccept(handler, subprotocols, maxFrameSize, maxMessageSize, on);
+    }
+
+    /** The handler of the socket's events. */
+    public WebSocketHandler handler() {
+        return handler;
+    }
+
+    /** The subprotocols offered to the client, most preferred first. */
+    public List<String> subprotocols() {
+        return subprotocols;
+    }
+
+    /** Largest frame payload taken, in bytes. */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /** Largest message taken, in bytes. */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** Whether permessage-deflate may be agreed. */
+    public boolean compression() {
+        return compression;
+    }
+}
