@@ -8,14 +8,16 @@ import java.util.Objects;
  * handler for the socket's events, and the socket's settings. Immutable; each {@code with...}
  * method returns a changed copy.
  *
- * <p>Defaults: frames up to 1 MiB, messages up to 16 MiB, permessage-deflate (RFC 7692) on when
- * the client offers it, no subprotocol. A frame or message past its limit closes the socket with
+ * <p>Defaults: frames and messages up to 16 MiB (browsers and most clients send a message as
+ * one frame, so the frame limit is the message limit unless lowered), permessage-deflate
+ * (RFC 7692) on when the client offers it, no subprotocol. Each socket may hold one message
+ * of that size while it arrives: an endpoint open to anyone should lower both. A frame or message past its limit closes the socket with
  * {@code 1009} ({@link WebSocket#MESSAGE_TOO_BIG}).
  */
 public final class WebSocketAccept {
 
-    /** Default largest frame payload: 1 MiB. */
-    public static final int DEFAULT_MAX_FRAME_SIZE = 1 << 20;
+    /** Default largest frame payload: 16 MiB. */
+    public static final int DEFAULT_MAX_FRAME_SIZE = 16 << 20;
     /** Default largest message (all its fragments): 16 MiB. */
     public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 << 20;
 

@@ -275,7 +275,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(r.head()));
         // The vars stay until the socket closes: the handler may read the handshake request
         // (headers, cookies) in its callbacks.
-        WebSocketSession session = new WebSocketSession(rt, accept.handler(), path, r.subprotocol(), gate, ex::release);
+        WebSocketSession session = new WebSocketSession(rt, accept.handler(), path, r.subprotocol(), gate,
+                accept.maxMessageSize(), ex::release);
         WebSocketPipeline.install(ctx.pipeline(), accept, r.extension(), session);
     }
 

@@ -35,6 +35,9 @@ final class WebSocketHandshake {
     /** The var of the request's {@code Upgrade} header. */
     static final dev.gatehouse.uwsgi.VarKey HTTP_UPGRADE = dev.gatehouse.uwsgi.VarKey.of("HTTP_UPGRADE");
 
+    /** Room past the message limit for the inflater's buffer; see {@link #deflate}. */
+    private static final int INFLATE_MARGIN = 64 * 1024;
+
     private WebSocketHandshake() {
     }
 
@@ -133,10 +136,13 @@ final class WebSocketHandshake {
         if (offered.isBlank()) {
             return null;
         }
-        // Compression level 6, the client's window as offered, and decompressed frames bounded by
-        // the message limit, so that a small compressed frame cannot expand without bound.
+        // Compression level 6, the client's window as offered, and inflated frames bounded a
+        // little past the message limit, so that a small compressed frame cannot expand without
+        // bound. Netty's inflater fails once its buffer is full and it wants more room, which it
+        // may want at the very end of the data too: the margin lets a message of exactly the
+        // limit through, and the session checks the limit itself.
         PerMessageDeflateServerExtensionHandshaker deflate = new PerMessageDeflateServerExtensionHandshaker(6, false,
-                15, false, false, accept.maxMessageSize());
+                15, false, false, accept.maxMessageSize() + INFLATE_MARGIN);
         for (WebSocketExtensionData data : WebSocketExtensionUtil.extractExtensions(offered)) {
             WebSocketServerExtension ext = deflate.handshakeExtension(data);
             if (ext != null) {

@@ -31,12 +31,21 @@ final class WebSocketPipeline {
             // An open socket may be silent for as long as its application likes.
             p.remove("read-timeout");
         }
+        // A compressed frame may be a little larger than what it inflates to (incompressible
+        // data): the limit of its payload leaves deflate's worst-case growth (zlib's
+        // compressBound), and the message limit applies to the inflated bytes.
+        int frameLimit = accept.maxFrameSize();
+        if (extension != null) {
+            frameLimit = (int) Math.min(Integer.MAX_VALUE, (long) frameLimit + (frameLimit >> 12) + (frameLimit >> 14) + 64);
+        }
         WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
-                .maxFramePayloadLength(accept.maxFrameSize())
+                .maxFramePayloadLength(frameLimit)
                 .expectMaskedFrames(true)
                 .allowMaskMismatch(false)
                 .allowExtensions(extension != null)
-                .closeOnProtocolViolation(true)
+                // The session sends the close and keeps reading until the peer's answer: a peer
+                // still sending when the connection is cut gets a reset and loses the close frame.
+                .closeOnProtocolViolation(false)
                 .withUTF8Validator(true)
                 .build();
         String at = "uwsgi-decoder";
@@ -46,7 +55,7 @@ final class WebSocketPipeline {
             at = add(p, at, "ws-inflater", extension.newExtensionDecoder());
             at = add(p, at, "ws-deflater", extension.newExtensionEncoder());
         }
-        at = add(p, at, "ws-utf8", new Utf8FrameValidator(true));
+        at = add(p, at, "ws-utf8", new Utf8FrameValidator(false));
         at = add(p, at, "ws-aggregator", new WebSocketFrameAggregator(accept.maxMessageSize()));
         add(p, at, "ws-session", session);
         p.remove("uwsgi-decoder");

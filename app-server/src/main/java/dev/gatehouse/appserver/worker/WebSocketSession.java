@@ -72,6 +72,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private final WritabilityGate gate;
     private final String name;
     private final Runnable onClosed;
+    private final int maxMessageSize;
     private Channel channel;
 
     private volatile Phase phase = Phase.OPEN;
@@ -83,6 +84,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private volatile String closeReason = "";
     private final AtomicBoolean closeReported = new AtomicBoolean();
     private final AtomicBoolean counted = new AtomicBoolean();
+    private final AtomicBoolean requestReleased = new AtomicBoolean();
 
     // Callbacks: run in order, one at a time, on virtual threads.
     private final ConcurrentLinkedQueue<Runnable> events = new ConcurrentLinkedQueue<>();
@@ -91,8 +93,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private volatile boolean readsPaused;
 
     WebSocketSession(WorkerRuntime rt, WebSocketHandler handler, String path, String subprotocol,
-            WritabilityGate gate, Runnable onClosed) {
+            WritabilityGate gate, int maxMessageSize, Runnable onClosed) {
         this.rt = rt;
+        this.maxMessageSize = maxMessageSize;
         this.onClosed = onClosed;
         this.handler = handler;
         this.path = path;
@@ -243,6 +246,17 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
+            if (phase != Phase.OPEN && !(msg instanceof CloseWebSocketFrame)) {
+                return; // after a close was sent, only the peer's close matters (RFC 6455 5.5.1)
+            }
+            if ((msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame)
+                    && ((WebSocketFrame) msg).content().readableBytes() > maxMessageSize) {
+                // A message in one frame passes the aggregator unmeasured (and inflated may be
+                // larger than its frame): the message limit is checked here for every message.
+                log.info("{}: message larger than the {} byte limit; closing with 1009", name, maxMessageSize);
+                closeForViolation(ctx, MESSAGE_TOO_BIG, "message too big");
+                return;
+            }
             if (msg instanceof TextWebSocketFrame t) {
                 String text = t.text();
                 submit("onText", text.length(), () -> handler.onText(this, text));
@@ -313,7 +327,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
                 try {
                     handler.onClose(this, code, reason);
                 } finally {
-                    ch().eventLoop().execute(onClosed);
+                    releaseRequest();
                 }
             }
         });
@@ -322,44 +336,38 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (phase != Phase.OPEN) {
+            // What the peer sends after our close is read and dropped until it answers.
+            log.debug("{}: after the close: {}", name, cause.toString());
+            return;
+        }
         if (cause instanceof TooLongFrameException || cause instanceof DecoderException
                 && String.valueOf(cause.getMessage()).contains("maximum size")) {
             // The aggregator's message limit, or a compressed frame inflating past it.
-            log.info("{}: message larger than the {} byte limit; closing with 1009", name, limitOf(ctx));
-            closeNow(ctx, MESSAGE_TOO_BIG, "message too big");
+            log.info("{}: message larger than the {} byte limit ({}); closing with 1009", name, maxMessageSize,
+                    cause.getMessage());
+            closeForViolation(ctx, MESSAGE_TOO_BIG, "message too big");
         } else if (cause instanceof CorruptedWebSocketFrameException e) {
-            // Netty's decoder has sent the close frame with this status and closes the connection.
             log.info("{}: closing with {}: {}", name, e.closeStatus().code(), e.getMessage());
-            closeCode = e.closeStatus().code();
-            closeReason = e.closeStatus().reasonText();
-            phase = Phase.CLOSE_SENT;
-            ctx.close();
+            closeForViolation(ctx, e.closeStatus().code(), e.closeStatus().reasonText());
         } else if (cause instanceof IOException) {
             log.debug("{}: connection error: {}", name, cause.toString());
             ctx.close();
         } else {
             log.warn("{}: unexpected error, closing with 1011", name, cause);
-            closeNow(ctx, INTERNAL_ERROR, "internal error");
+            closeForViolation(ctx, INTERNAL_ERROR, "internal error");
         }
     }
 
-    private String limitOf(ChannelHandlerContext ctx) {
-        io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator a =
-                ctx.pipeline().get(io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator.class);
-        return a == null ? "message" : Long.toString(a.maxContentLength());
-    }
-
-    /** A close frame, then the connection closed once it is out (the peer broke a limit or the protocol). */
-    private void closeNow(ChannelHandlerContext ctx, int code, String reason) {
-        if (phase == Phase.OPEN) {
-            phase = Phase.CLOSE_SENT;
-            closeCode = code;
-            closeReason = reason;
-            gate.signal();
-            ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.close();
-        }
+    /**
+     * The peer broke a limit or the protocol: a close frame with the status, then the rest of
+     * what it sends is read and dropped (Netty's decoder discards input after a violation) until
+     * it closes or answers, for at most {@link #CLOSE_WAIT_MILLIS}. Cutting the connection at
+     * once would reset it under a peer still sending, and the reset can destroy the close frame
+     * before the peer reads it.
+     */
+    private void closeForViolation(ChannelHandlerContext ctx, int code, String reason) {
+        startClose(code, reason);
     }
 
     // ---- callbacks, in order, on virtual threads
@@ -393,8 +401,11 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         drainLater();
     }
 
-    private Channel ch() {
-        return channel;
+    /** Frees the handshake request's vars, once: after onClose, or when no callback can run any more. */
+    private void releaseRequest() {
+        if (requestReleased.compareAndSet(false, true)) {
+            onClosed.run();
+        }
     }
 
     private void resumeReads() {
@@ -416,6 +427,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
                 // The worker is stopping past its grace: the callbacks are dropped with it.
                 draining.set(false);
                 events.clear();
+                if (phase == Phase.CLOSED) {
+                    releaseRequest();
+                }
             }
         }
     }
@@ -446,10 +460,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         Channel ch = channel;
         if (ch != null) {
             ch.eventLoop().execute(() -> {
-                ChannelHandlerContext ctx = ch.pipeline().context(this);
-                if (ctx != null) {
-                    closeNow(ctx, INTERNAL_ERROR, "internal error");
-                }
+                startClose(INTERNAL_ERROR, "internal error");
             });
         }
     }

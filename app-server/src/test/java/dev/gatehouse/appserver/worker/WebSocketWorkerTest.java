@@ -254,6 +254,10 @@ class WebSocketWorkerTest {
             CloseWebSocketFrame f = (CloseWebSocketFrame) p.read();
             assertEquals(1009, f.statusCode());
             f.release();
+            // The worker reads on after its close (a peer still sending must not get a reset)
+            // until the peer answers.
+            p.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[10])));
+            p.send(new CloseWebSocketFrame(1009, ""));
             assertNull(p.read());
         }
         awaitClosed();

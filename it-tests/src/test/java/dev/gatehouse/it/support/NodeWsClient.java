@@ -1,0 +1,99 @@
+package dev.gatehouse.it.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real WebSocket client nobody here wrote: the npm {@code ws} package on the machine's Node.js,
+ * driven by {@code websocket/ws-client.cjs} (a test resource) through named scenarios. The package
+ * is installed once from the npm registry into {@code target/node-ws} (a pinned version), so the
+ * tests need only {@code node} and {@code npm} on the machine, which {@code scripts/test} makes sure
+ * of.
+ */
+public final class NodeWsClient {
+
+    /** The {@code ws} version the tests were written against. */
+    public static final String WS_VERSION = "8.18.3";
+
+    private static final Path HOME = Path.of("target", "node-ws").toAbsolutePath();
+    private static Path script;
+
+    private NodeWsClient() {
+    }
+
+    /** Installs {@code ws} (once per build directory) and writes out the client script. */
+    public static synchronized Path install() {
+        if (script != null) {
+            return script;
+        }
+        try {
+            Files.createDirectories(HOME);
+            if (!Files.isRegularFile(HOME.resolve("node_modules/ws/package.json"))) {
+                Process p = new ProcessBuilder("npm", "install", "--prefix", HOME.toString(), "--no-audit", "--no-fund",
+                        "--loglevel=error", "ws@" + WS_VERSION)
+                        .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("npm install ws@" + WS_VERSION + " failed: " + out);
+                }
+            }
+            Path s = HOME.resolve("ws-client.cjs");
+            try (InputStream in = NodeWsClient.class.getResourceAsStream("/websocket/ws-client.cjs")) {
+                Files.write(s, in.readAllBytes());
+            }
+            script = s;
+            return s;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Runs one scenario against {@code url} and returns what it printed, one check per line.
+     *
+     * @throws IllegalStateException when the client does not finish within {@code timeout}
+     */
+    public static List<String> run(String url, String scenario, Duration timeout) {
+        Path s = install();
+        try {
+            Process p = new ProcessBuilder("node", s.toString(), url, scenario)
+                    .directory(HOME.toFile())
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            // Read on a virtual thread so the deadline holds even if the client hangs silently.
+            java.util.concurrent.CompletableFuture<String> out = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("ws client " + scenario + " on " + url + " did not finish within "
+                        + timeout + "; so far:\n" + out.getNow("(nothing)"));
+            }
+            return out.get(30, TimeUnit.SECONDS).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the ws client's output", e);
+        }
+    }
+}
