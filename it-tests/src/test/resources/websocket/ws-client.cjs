@@ -162,7 +162,20 @@ async function chat() {
   await closed(alice);
 }
 
-const scenarios = { sizes, fragments, ping, 'client-close': clientClose, 'server-close': serverClose,
+// Text only, up to 64 KiB and no compression: what uWSGI's own WebSocket support takes.
+async function textEcho() {
+  const ws = await open();
+  for (const n of [0, 125, 126, 65535, 65536]) {
+    const text = 'y'.repeat(n);
+    ws.send(text);
+    const [back] = await next(ws, 'message');
+    check('text ' + n, back.toString() === text, 'got ' + back.length + ' bytes');
+  }
+  ws.close(1000, 'done');
+  await closed(ws);
+}
+
+const scenarios = { 'text-echo': textEcho, sizes, fragments, ping, 'client-close': clientClose, 'server-close': serverClose,
   'too-big': tooBig, drop, chat };
 
 (async () => {
