@@ -5,7 +5,7 @@
 const WebSocket = require('ws');
 const crypto = require('crypto');
 
-const [url, scenario] = process.argv.slice(2);
+const [url, scenario, arg] = process.argv.slice(2);
 const MIB = 1024 * 1024;
 
 function open() {
@@ -175,7 +175,57 @@ async function textEcho() {
   await closed(ws);
 }
 
-const scenarios = { 'text-echo': textEcho, sizes, fragments, ping, 'client-close': clientClose, 'server-close': serverClose,
+// N sockets with numbered messages flowing (one per socket per second, each echoed), held
+// across a reload: prints READY once all are open with their worker pids; after the test sent
+// HUP, each socket must get 1001 with every message echoed in order up to then, and a new
+// socket must reach a worker of the new generation.
+async function hup() {
+  const n = parseInt(arg, 10);
+  const oldPids = new Set();
+  const sockets = [];
+  for (let i = 0; i < n; i++) {
+    const ws = await open();
+    const nextMessage = inbox(ws);
+    ws.send('cmd:pid');
+    const pid = await nextMessage();
+    oldPids.add(pid);
+    sockets.push({ ws, nextMessage, sent: 0, acked: 0, gap: false, closedWith: null });
+  }
+  console.log('READY ' + [...oldPids].sort().join(','));
+  const done = sockets.map((s) => new Promise((resolve) => {
+    s.ws.removeAllListeners('message');
+    s.ws.on('message', (data) => {
+      const seq = parseInt(data.toString(), 10);
+      if (seq !== s.acked + 1) s.gap = true;
+      s.acked = seq;
+    });
+    const timer = setInterval(() => {
+      if (s.ws.readyState === WebSocket.OPEN) s.ws.send(String(++s.sent));
+    }, 1000);
+    s.ws.once('close', (code) => {
+      clearInterval(timer);
+      s.closedWith = code;
+      resolve();
+    });
+  }));
+  await Promise.all(done);
+  const codes = {};
+  for (const s of sockets) codes[s.closedWith] = (codes[s.closedWith] || 0) + 1;
+  check('every socket closed with 1001', codes[1001] === n, JSON.stringify(codes));
+  const gaps = sockets.filter((s) => s.gap).length;
+  check('no echo missing or out of order', gaps === 0, gaps + ' sockets with a gap');
+  const acked = sockets.reduce((a, s) => a + s.acked, 0);
+  check('messages flowed', acked >= n, 'only ' + acked + ' echoes');
+  const fresh = await open();
+  const freshNext = inbox(fresh);
+  fresh.send('cmd:pid');
+  const pid = await freshNext();
+  check('a new socket reaches the new generation', !oldPids.has(pid), pid + ' is an old worker');
+  fresh.close();
+  await closed(fresh);
+}
+
+const scenarios = { hup, 'text-echo': textEcho, sizes, fragments, ping, 'client-close': clientClose, 'server-close': serverClose,
   'too-big': tooBig, drop, chat };
 
 (async () => {

@@ -15,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code /ws/echo}: every text and binary message comes back unchanged. Text commands:
  *       {@code cmd:frag N TEXT} sends TEXT back in fragments of N characters,
  *       {@code cmd:close CODE REASON} closes with that code, {@code cmd:ping DATA} sends a ping and
- *       then {@code pong:DATA} when the pong arrives. Messages up to 16 MiB.
+ *       then {@code pong:DATA} when the pong arrives, {@code cmd:pid} answers {@code pid:PID} of the
+ *       worker. Messages up to 16 MiB.
  *   <li>{@code /ws/chat?name=NAME}: a chat room: every text message goes to everyone in the room
  *       as {@code NAME: text}, with {@code * NAME joined} and {@code * NAME left}. The room is
  *       per worker process: a chat across workers needs a shared bus (Redis, a database), which
@@ -77,6 +78,7 @@ final class DemoSockets {
                 }
             }
             case "close" -> socket.close(Integer.parseInt(parts[1]), parts.length > 2 ? parts[2] : "");
+            case "pid" -> socket.sendText("pid:" + ProcessHandle.current().pid());
             case "ping" -> socket.sendPing(command.substring(Math.min(command.length(), 5)).getBytes(StandardCharsets.UTF_8));
             default -> socket.sendText("unknown command: " + parts[0]);
         }

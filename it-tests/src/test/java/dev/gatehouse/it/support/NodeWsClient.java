@@ -61,6 +61,86 @@ public final class NodeWsClient {
     }
 
     /**
+     * Starts a scenario that the test interacts with while it runs (it prints a line, the test
+     * acts, the scenario goes on).
+     */
+    public static Running start(String url, String scenario, String arg) {
+        Path s = install();
+        try {
+            Process p = new ProcessBuilder("node", s.toString(), url, scenario, arg)
+                    .directory(HOME.toFile())
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            return new Running(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A scenario in progress: its output lines as they come. */
+    public static final class Running implements AutoCloseable {
+        private final Process process;
+        private final java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final List<String> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Running(Process process) {
+            this.process = process;
+            Thread.ofVirtual().start(() -> {
+                try (var r = process.inputReader(StandardCharsets.UTF_8)) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        all.add(line);
+                        lines.add(line);
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+            });
+        }
+
+        /** Waits for the next line starting with {@code prefix}; lines before it are kept in {@link #output()}. */
+        public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long left = deadline - System.nanoTime();
+                String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
+                if (line == null) {
+                    throw new IllegalStateException("no line starting with '" + prefix + "' within " + timeout
+                            + "; output so far: " + all);
+                }
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+            }
+        }
+
+        /** Waits for the end and returns every line printed. */
+        public List<String> finish(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("ws client did not finish within " + timeout + "; output: " + all);
+            }
+            // The reader may still be taking the last lines off the pipe.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!all.contains("DONE") && !all.stream().anyMatch(l -> l.startsWith("FAIL")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            return List.copyOf(all);
+        }
+
+        /** Every line so far. */
+        public List<String> output() {
+            return List.copyOf(all);
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    /**
      * Runs one scenario against {@code url} and returns what it printed, one check per line.
      *
      * @throws IllegalStateException when the client does not finish within {@code timeout}
