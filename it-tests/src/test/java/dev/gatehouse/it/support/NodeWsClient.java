@@ -46,18 +46,28 @@ public final class NodeWsClient {
                     throw new IllegalStateException("npm install ws@" + WS_VERSION + " failed: " + out);
                 }
             }
-            Path s = HOME.resolve("ws-client.cjs");
-            try (InputStream in = NodeWsClient.class.getResourceAsStream("/websocket/ws-client.cjs")) {
-                Files.write(s, in.readAllBytes());
+            for (String name : new String[] {"ws-client.cjs", "browser-client.cjs"}) {
+                try (InputStream in = NodeWsClient.class.getResourceAsStream("/websocket/" + name)) {
+                    Files.write(HOME.resolve(name), in.readAllBytes());
+                }
             }
-            script = s;
-            return s;
+            script = HOME.resolve("ws-client.cjs");
+            return script;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Runs the browser checks ({@code websocket/browser-client.cjs}): headless Chromium, driven
+     * over the DevTools protocol, opens WebSockets to {@code url} with its own WebSocket API.
+     */
+    public static List<String> runInBrowser(Path chromium, String url, Duration timeout) {
+        install();
+        return runScript(HOME.resolve("browser-client.cjs"), timeout, chromium.toString(), url);
     }
 
     /**
@@ -146,9 +156,15 @@ public final class NodeWsClient {
      * @throws IllegalStateException when the client does not finish within {@code timeout}
      */
     public static List<String> run(String url, String scenario, Duration timeout) {
-        Path s = install();
+        return runScript(install(), timeout, url, scenario);
+    }
+
+    private static List<String> runScript(Path s, Duration timeout, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("node", s.toString()));
+        command.addAll(List.of(args));
+        String what = String.join(" ", args);
         try {
-            Process p = new ProcessBuilder("node", s.toString(), url, scenario)
+            Process p = new ProcessBuilder(command)
                     .directory(HOME.toFile())
                     .redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -163,7 +179,7 @@ public final class NodeWsClient {
             }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("ws client " + scenario + " on " + url + " did not finish within "
+                throw new IllegalStateException("ws client " + what + " did not finish within "
                         + timeout + "; so far:\n" + out.getNow("(nothing)"));
             }
             return out.get(30, TimeUnit.SECONDS).lines().toList();

@@ -12,8 +12,6 @@ import dev.gatehouse.it.support.ResourceStack;
 import dev.gatehouse.it.support.ScratchDir;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -35,8 +33,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * WebSockets end to end with a client nobody here wrote (the npm {@code ws} package, which
- * offers permessage-deflate, so compression is on throughout) against the demo app's
+ * WebSockets end to end with clients nobody here wrote (the npm {@code ws} package, and headless
+ * Chromium driven over the DevTools protocol; both offer permessage-deflate, so compression is on
+ * throughout) against the demo app's
  * {@code /ws/echo} and {@code /ws/chat} on the Gatehouse app-server, through three fronts: the
  * Gatehouse proxy over cleartext, the same proxy over TLS, and real nginx with a stock
  * {@code uwsgi_pass} location (its uwsgi module passes {@code Upgrade} and {@code Connection} as
@@ -165,6 +164,18 @@ class WebSocketEndToEndTest {
                 "OK alice sees bob leave", "DONE"), lines, this::diagnostics);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fronts")
+    void headlessChromiumExchangesMessagesByteExactAndEveryCloseItCanMake(String front) {
+        // A browser cannot send fragments or pings, nor drop a connection without a close: the
+        // page checks the rest, server fragments and server pings included.
+        List<String> lines = NodeWsClient.runInBrowser(PeerBinaries.chromium(), base(front) + "/ws/echo",
+                Duration.ofSeconds(180));
+        assertEquals(concat(SIZES, List.of("OK server fragments joined", "OK the browser answers a ping",
+                "OK client close", "OK server close", "OK 1009 for a message past 16 MiB", "DONE")), lines,
+                () -> front + "\n" + diagnostics());
+    }
+
     static Stream<String> fronts() {
         return Stream.of("gatehouse-proxy", "gatehouse-proxy-tls", "nginx");
     }
@@ -188,14 +199,18 @@ class WebSocketEndToEndTest {
         awaitOpenWebSockets(0);
     }
 
-    /** Waits until the stats endpoint (updated by the workers' heartbeats, every second) shows {@code n}. */
+    /**
+     * Waits until the stats endpoint (updated by the workers' heartbeats, every second) shows
+     * {@code n}. Read as uWSGI's stats server is: connect, send nothing, read the JSON.
+     */
     private void awaitOpenWebSockets(int n) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         String json = "";
         while (System.nanoTime() < deadline) {
-            json = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + statsPort + "/")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", statsPort)) {
+                s.setSoTimeout(10_000);
+                json = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
             Matcher m = WEBSOCKETS.matcher(json);
             int total = 0;
             while (m.find()) {
