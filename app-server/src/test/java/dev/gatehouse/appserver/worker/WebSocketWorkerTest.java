@@ -60,6 +60,8 @@ class WebSocketWorkerTest {
     private WorkerServer server;
     private Path socket;
     private final List<String> closes = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.CountDownLatch slowEntered = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.CountDownLatch slowRelease = new java.util.concurrent.CountDownLatch(1);
 
     /** /echo echoes, /small takes messages up to 1000 bytes, /nows declines, /fail throws in onText. */
     private final class App implements Application {
@@ -72,7 +74,11 @@ class WebSocketWorkerTest {
         public WebSocketAccept acceptWebSocket(Request r) {
             WebSocketHandler echo = new WebSocketHandler() {
                 @Override
-                public void onText(WebSocket s, String text) {
+                public void onText(WebSocket s, String text) throws InterruptedException {
+                    if (text.equals("block")) {
+                        slowEntered.countDown();
+                        slowRelease.await(30, TimeUnit.SECONDS);
+                    }
                     if (text.equals("close please")) {
                         s.close(4000, "as asked");
                     } else {
@@ -294,6 +300,30 @@ class WebSocketWorkerTest {
             f.release();
         }
         assertEquals(1, server.stats().exceptions());
+    }
+
+    @Test
+    void aCallbackRunningIsWatchedByHarakiriAsARequestIsAndTheOpenSocketIsNot() throws Exception {
+        start();
+        try (Peer p = new Peer(socket)) {
+            p.c.send(handshake("/echo"));
+            assertEquals(101, p.c.headResponse().status());
+            assertNull(server.stats().oldest());
+            p.send(new TextWebSocketFrame("block"));
+            assertTrue(slowEntered.await(30, TimeUnit.SECONDS));
+            WorkerStats.Running running = server.stats().oldest();
+            assertEquals("WebSocket /echo onText", running.requestLine());
+            slowRelease.countDown();
+            WebSocketFrame f = p.read();
+            assertEquals("block", ((TextWebSocketFrame) f).text());
+            f.release();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (server.stats().oldest() != null && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertNull(server.stats().oldest(), "the callback ended, the socket stays open, nothing is running");
+            assertEquals(1, server.stats().openWebSockets());
+        }
     }
 
     @Test
