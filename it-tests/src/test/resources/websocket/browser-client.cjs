@@ -121,13 +121,21 @@ async function waitForPort(dir, deadline) {
     } else {
       for (const line of result.result.result.value) console.log(line);
     }
+    // Browser.close lets Chromium end its helper processes and stop writing its profile.
+    const exited = new Promise((resolve) => browser.once('exit', resolve));
+    cdp.send(JSON.stringify({ id: 2, method: 'Browser.close' }));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
     cdp.close();
     console.log('DONE');
   } catch (e) {
     console.log('FAIL browser: ' + (e && e.stack || e));
     process.exitCode = 1;
   } finally {
-    browser.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (browser.exitCode === null) browser.kill('SIGKILL');
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    } catch (e) {
+      // A helper process may still write to the profile for a moment: the temp dir is left then.
+    }
   }
 })();

@@ -76,7 +76,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private Channel channel;
 
     private volatile Phase phase = Phase.OPEN;
-    private final Object sendLock = new Object();
+    /** A lock, not synchronized: a sender may wait for writability, which would pin a virtual thread on JDK 21. */
+    private final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
     private Sending sending = Sending.WHOLE;
 
     // The close as it will be reported: set when a close frame goes out or comes in.
@@ -136,7 +137,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     }
 
     private boolean sendData(boolean text, byte[] data, boolean last) {
-        synchronized (sendLock) {
+        sendLock.lock();
+        try {
             Sending kind = text ? Sending.TEXT : Sending.BINARY;
             if (sending != Sending.WHOLE && sending != kind) {
                 throw new IllegalStateException("a " + sending.name().toLowerCase() + " message is being sent in"
@@ -154,6 +156,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
                 sending = last ? Sending.WHOLE : kind;
             }
             return sent;
+        } finally {
+            sendLock.unlock();
         }
     }
 
