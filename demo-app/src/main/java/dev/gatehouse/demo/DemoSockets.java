@@ -33,7 +33,8 @@ final class DemoSockets {
     /** The accept for a WebSocket request, or null for a path without one. */
     static WebSocketAccept accept(Request request) {
         return switch (request.path()) {
-            case "/ws/echo" -> WebSocketAccept.with(ECHO);
+            // The echo never blocks: its callbacks may run on the worker's I/O thread.
+            case "/ws/echo" -> WebSocketAccept.with(ECHO).withNonBlockingHandler();
             case "/ws/chat" -> {
                 String name = request.queryParameter("name");
                 yield WebSocketAccept.with(new Chat(name == null || name.isBlank() ? "anonymous" : name.strip()))

@@ -26,19 +26,32 @@ public final class WebSocketAccept {
     private final int maxFrameSize;
     private final int maxMessageSize;
     private final boolean compression;
+    private final boolean nonBlocking;
 
     private WebSocketAccept(WebSocketHandler handler, List<String> subprotocols, int maxFrameSize, int maxMessageSize,
-            boolean compression) {
+            boolean compression, boolean nonBlocking) {
         this.handler = Objects.requireNonNull(handler, "handler");
         this.subprotocols = List.copyOf(subprotocols);
         this.maxFrameSize = maxFrameSize;
         this.maxMessageSize = maxMessageSize;
         this.compression = compression;
+        this.nonBlocking = nonBlocking;
     }
 
     /** Accepts with this handler and the default settings. */
     public static WebSocketAccept with(WebSocketHandler handler) {
-        return new WebSocketAccept(handler, List.of(), DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, true);
+        return new WebSocketAccept(handler, List.of(), DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_MESSAGE_SIZE, true, false);
+    }
+
+    /**
+     * Declares that the handler never blocks (no blocking I/O, no contended locks, no sleeps):
+     * its callbacks then run on the worker's I/O thread as the frames arrive, instead of on
+     * virtual threads, which saves two thread hand-offs per message. As with
+     * {@link Application#isNonBlocking}, a callback that blocks there stalls every connection of
+     * the worker; sends from it never wait for a slow client. Default: off.
+     */
+    public WebSocketAccept withNonBlockingHandler() {
+        return new WebSocketAccept(handler, subprotocols, maxFrameSize, maxMessageSize, compression, true);
     }
 
     /**
@@ -47,7 +60,7 @@ public final class WebSocketAccept {
      * chosen. A client offering only others gets no subprotocol, and may then close.
      */
     public WebSocketAccept withSubprotocols(String... names) {
-        return new WebSocketAccept(handler, List.of(names), maxFrameSize, maxMessageSize, compression);
+        return new WebSocketAccept(handler, List.of(names), maxFrameSize, maxMessageSize, compression, nonBlocking);
     }
 
     /**
@@ -59,7 +72,7 @@ public final class WebSocketAccept {
         if (bytes < 125) {
             throw new IllegalArgumentException("max frame size must be at least 125 bytes, was " + bytes);
         }
-        return new WebSocketAccept(handler, subprotocols, bytes, maxMessageSize, compression);
+        return new WebSocketAccept(handler, subprotocols, bytes, maxMessageSize, compression, nonBlocking);
     }
 
     /**
@@ -72,12 +85,12 @@ public final class WebSocketAccept {
         if (bytes < 125) {
             throw new IllegalArgumentException("max message size must be at least 125 bytes, was " + bytes);
         }
-        return new WebSocketAccept(handler, subprotocols, maxFrameSize, bytes, compression);
+        return new WebSocketAccept(handler, subprotocols, maxFrameSize, bytes, compression, nonBlocking);
     }
 
     /** Whether permessage-deflate is agreed to when the client offers it. */
     public WebSocketAccept withCompression(boolean on) {
-        return new WebSocketAccept(handler, subprotocols, maxFrameSize, maxMessageSize, on);
+        return new WebSocketAccept(handler, subprotocols, maxFrameSize, maxMessageSize, on, nonBlocking);
     }
 
     /** The handler of the socket's events. */
@@ -98,6 +111,11 @@ public final class WebSocketAccept {
     /** Largest message taken, in bytes. */
     public int maxMessageSize() {
         return maxMessageSize;
+    }
+
+    /** Whether the handler's callbacks run on the worker's I/O thread ({@link #withNonBlockingHandler}). */
+    public boolean nonBlocking() {
+        return nonBlocking;
     }
 
     /** Whether permessage-deflate may be agreed. */

@@ -4,7 +4,9 @@ package dev.gatehouse.appserver.api;
  * What an application does with the events of one WebSocket. Each method has an empty default.
  *
  * <p>Threading: the callbacks of one socket run one at a time, in the order the events came,
- * on virtual threads of the worker (never on its I/O thread), so blocking in them is fine, and
+ * on virtual threads of the worker (never on its I/O thread, unless the accept declared the
+ * handler non-blocking with {@link WebSocketAccept#withNonBlockingHandler}), so blocking in them
+ * is fine, and
  * a handler instance used by one socket needs no locking of its own. Callbacks of different
  * sockets run concurrently. While a callback runs, later messages of its socket wait (reading
  * from the socket pauses once about 1 MiB is waiting), and {@code harakiri} watches the

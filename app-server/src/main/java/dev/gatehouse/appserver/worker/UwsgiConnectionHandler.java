@@ -276,7 +276,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         // The vars stay until the socket closes: the handler may read the handshake request
         // (headers, cookies) in its callbacks.
         WebSocketSession session = new WebSocketSession(rt, accept.handler(), path, r.subprotocol(), gate,
-                accept.maxMessageSize(), ex::release);
+                accept.maxMessageSize(), accept.nonBlocking(), ex::release);
         WebSocketPipeline.install(ctx.pipeline(), accept, r.extension(), session);
     }
 

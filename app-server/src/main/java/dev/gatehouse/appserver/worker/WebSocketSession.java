@@ -73,6 +73,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private final String name;
     private final Runnable onClosed;
     private final int maxMessageSize;
+    /** Callbacks run on the event loop as frames arrive (the app declared its handler non-blocking). */
+    private final boolean onEventLoop;
+    private final String[] labels = new String[Label.values().length];
     private Channel channel;
 
     private volatile Phase phase = Phase.OPEN;
@@ -94,8 +97,12 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private volatile boolean readsPaused;
 
     WebSocketSession(WorkerRuntime rt, WebSocketHandler handler, String path, String subprotocol,
-            WritabilityGate gate, int maxMessageSize, Runnable onClosed) {
+            WritabilityGate gate, int maxMessageSize, boolean onEventLoop, Runnable onClosed) {
         this.rt = rt;
+        this.onEventLoop = onEventLoop;
+        for (Label l : Label.values()) {
+            labels[l.ordinal()] = "WebSocket " + path + " " + l.name();
+        }
         this.maxMessageSize = maxMessageSize;
         this.onClosed = onClosed;
         this.handler = handler;
@@ -111,7 +118,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         if (counted.compareAndSet(false, true)) {
             rt.stats().webSocketOpened();
         }
-        submit("onOpen", 0, () -> handler.onOpen(this));
+        submit(Label.onOpen, 0, () -> handler.onOpen(this));
     }
 
     // ---- the application's side
@@ -263,19 +270,19 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
             }
             if (msg instanceof TextWebSocketFrame t) {
                 String text = t.text();
-                submit("onText", text.length(), () -> handler.onText(this, text));
+                submit(Label.onText, text.length(), () -> handler.onText(this, text));
             } else if (msg instanceof BinaryWebSocketFrame b) {
                 byte[] data = ByteBufUtil.getBytes(b.content());
-                submit("onBinary", data.length, () -> handler.onBinary(this, data));
+                submit(Label.onBinary, data.length, () -> handler.onBinary(this, data));
             } else if (msg instanceof PingWebSocketFrame p) {
                 byte[] data = ByteBufUtil.getBytes(p.content());
                 if (phase == Phase.OPEN) {
                     ctx.writeAndFlush(new PongWebSocketFrame(Unpooled.wrappedBuffer(data)));
                 }
-                submit("onPing", data.length, () -> handler.onPing(this, data));
+                submit(Label.onPing, data.length, () -> handler.onPing(this, data));
             } else if (msg instanceof PongWebSocketFrame p) {
                 byte[] data = ByteBufUtil.getBytes(p.content());
-                submit("onPong", data.length, () -> handler.onPong(this, data));
+                submit(Label.onPong, data.length, () -> handler.onPong(this, data));
             } else if (msg instanceof CloseWebSocketFrame c) {
                 onCloseFrame(ctx, c);
             }
@@ -326,7 +333,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         }
         int code = closeCode;
         String reason = closeReason;
-        submit("onClose", 0, () -> {
+        submit(Label.onClose, 0, () -> {
             if (closeReported.compareAndSet(false, true)) {
                 try {
                     handler.onClose(this, code, reason);
@@ -381,7 +388,22 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
         void run() throws Exception;
     }
 
-    private void submit(String what, long bytes, Callback callback) {
+    /** The callbacks, by the names harakiri and the logs show. */
+    private enum Label { onOpen, onText, onBinary, onPing, onPong, onClose }
+
+    private void submit(Label what, long bytes, Callback callback) {
+        if (onEventLoop && channel != null && channel.eventLoop().inEventLoop()) {
+            // A non-blocking handler: run now, in arrival order, with nothing queued.
+            long id = rt.stats().callbackStarted(labels[what.ordinal()]);
+            try {
+                callback.run();
+            } catch (Throwable t) {
+                failed(what.name(), t);
+            } finally {
+                rt.stats().callbackEnded(id);
+            }
+            return;
+        }
         long waiting = waitingBytes.addAndGet(bytes);
         if (waiting > PAUSE_READS_AT && !readsPaused && channel != null) {
             // The application is slower than its peer: stop reading until it catches up.
@@ -389,11 +411,11 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
             channel.config().setAutoRead(false);
         }
         events.add(() -> {
-            long id = rt.stats().callbackStarted("WebSocket " + path + " " + what);
+            long id = rt.stats().callbackStarted(labels[what.ordinal()]);
             try {
                 callback.run();
             } catch (Throwable t) {
-                failed(what, t);
+                failed(what.name(), t);
             } finally {
                 rt.stats().callbackEnded(id);
                 long left = waitingBytes.addAndGet(-bytes);

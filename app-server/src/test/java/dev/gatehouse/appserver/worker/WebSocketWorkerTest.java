@@ -79,6 +79,10 @@ class WebSocketWorkerTest {
                         slowEntered.countDown();
                         slowRelease.await(30, TimeUnit.SECONDS);
                     }
+                    if (text.equals("thread")) {
+                        s.sendText(Thread.currentThread().isVirtual() ? "virtual" : Thread.currentThread().getName());
+                        return;
+                    }
                     if (text.equals("close please")) {
                         s.close(4000, "as asked");
                     } else {
@@ -102,6 +106,7 @@ class WebSocketWorkerTest {
             return switch (r.path()) {
                 case "/echo", "/fail" -> WebSocketAccept.with(echo).withSubprotocols("chat");
                 case "/small" -> WebSocketAccept.with(echo).withMaxMessageSize(1000);
+                case "/io" -> WebSocketAccept.with(echo).withNonBlockingHandler();
                 default -> null;
             };
         }
@@ -323,6 +328,25 @@ class WebSocketWorkerTest {
             }
             assertNull(server.stats().oldest(), "the callback ended, the socket stays open, nothing is running");
             assertEquals(1, server.stats().openWebSockets());
+        }
+    }
+
+    @Test
+    void callbacksRunOnVirtualThreadsUnlessTheHandlerIsDeclaredNonBlocking() throws Exception {
+        start();
+        for (String[] c : new String[][] {{"/echo", "virtual"}, {"/io", "gatehouse-io-"}}) {
+            try (Peer p = new Peer(socket)) {
+                p.c.send(handshake(c[0]));
+                assertEquals(101, p.c.headResponse().status());
+                p.send(new TextWebSocketFrame("thread"));
+                TextWebSocketFrame f = (TextWebSocketFrame) p.read();
+                assertTrue(f.text().startsWith(c[1]), c[0] + " ran its callback on " + f.text());
+                f.release();
+                p.send(new TextWebSocketFrame("in order"));
+                f = (TextWebSocketFrame) p.read();
+                assertEquals("in order", f.text());
+                f.release();
+            }
         }
     }
 
