@@ -5,6 +5,21 @@
 WRK_THREADS=1
 WRK_CONNECTIONS=50
 H2_STREAMS=10
+# The WebSocket echo load (issue 14): 100 sockets, each a closed loop of 64-byte text messages.
+WS_CONNECTIONS=100
+WS_MESSAGE_BYTES=64
+# Where the npm ws package for it is installed (once), from the npm registry.
+NODE_WS_DIR=$REPO/bench/target/node-ws
+NODE_WS_VERSION=8.18.3
+
+# ensure_node_ws: the ws package for the WebSocket load, installed on first use.
+ensure_node_ws() {
+  [ -f "$NODE_WS_DIR/node_modules/ws/package.json" ] && return 0
+  command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed for the ws- stacks; scripts/test installs them"
+  mkdir -p "$NODE_WS_DIR"
+  npm install --prefix "$NODE_WS_DIR" --no-audit --no-fund --loglevel=error "ws@$NODE_WS_VERSION" >/dev/null ||
+    die "npm install ws@$NODE_WS_VERSION failed"
+}
 
 # prepare_loads: the wrk scripts (each load's request plus lib/wrk/report.lua) and the body files
 # curl sends, under WORK.
@@ -21,6 +36,11 @@ prepare_loads() {
 # (000 when nothing answered).
 request_once() {
   local load=$1 url=$2 out=$3 args=()
+  if [ "$load" = ws-echo ]; then
+    ensure_node_ws
+    NODE_PATH=$NODE_WS_DIR/node_modules node "$BENCH_LIB/ws/ws-echo-load.cjs" check "$url" "$out" 2>/dev/null || echo 000
+    return
+  fi
   [ "$load" = post-4k ] && args=(--data-binary "@$WORK/body-post-4k.bin" -H 'Content-Type: application/octet-stream')
   [ "$load" = h2-get ] && args=(--http2)
   # -k: the TLS stacks serve the benchmark's own self-signed certificate.
@@ -61,10 +81,34 @@ answer_matches() {
 run_wrk() {
   local load=$1 url=$2 seconds=$3 out=$4 line
   [ "$load" = h2-get ] && { run_h2load "$@"; return; }
+  [ "$load" = ws-echo ] && { run_ws_echo "$@"; return; }
   # In the background and waited for, so that a TERM to bench/run is handled at once (bash runs
   # a trap only after the foreground command ends) and stop_all stops wrk too.
   spawn "$out" timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "${seconds}s" --latency \
     -s "$WORK/wrk-$load.lua" "$url"
+  wait "$SPAWNED_PID"
+  forget "$SPAWNED_PID"
+  line=$(grep -m1 '^BENCH ' "$out") || return 1
+  local requests duration_us
+  requests=$(field requests "$line")
+  duration_us=$(field duration_us "$line")
+  W_RPS=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.1f", (d > 0 ? r * 1e6 / d : 0) }')
+  W_P50_US=$(field p50_us "$line")
+  W_P99_US=$(field p99_us "$line")
+  W_STATUS=$(field status "$line")
+  W_CONNECT=$(field connect "$line")
+  W_READ=$(field read "$line")
+  W_WRITE=$(field write "$line")
+  W_TIMEOUT=$(field timeout "$line")
+}
+
+# run_ws_echo LOAD URL SECONDS OUT: the WebSocket echo load; sets the same W_* as run_wrk, a
+# request being one message's round trip.
+run_ws_echo() {
+  local url=$2 seconds=$3 out=$4 line
+  ensure_node_ws
+  spawn "$out" timeout $((seconds + 60)) env NODE_PATH="$NODE_WS_DIR/node_modules" node "$BENCH_LIB/ws/ws-echo-load.cjs" \
+    load "$url" "$WS_CONNECTIONS" "$seconds" "$WS_MESSAGE_BYTES"
   wait "$SPAWNED_PID"
   forget "$SPAWNED_PID"
   line=$(grep -m1 '^BENCH ' "$out") || return 1

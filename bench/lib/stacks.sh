@@ -15,7 +15,7 @@ declare -A STACK_START STACK_PATH STACK_LOAD STACK_EXPECT STACK_FRONT STACK_BACK
 
 # add_stack ID START_FUNCTION PATH LOAD EXPECT FRONT BACK
 #   LOAD    the request wrk sends: get, or post-4k (a 4 KiB POST body); see lib/wrk; or h2-get,
-#           GETs over HTTP/2 by h2load
+#           GETs over HTTP/2 by h2load; or ws-echo, WebSocket message round trips (lib/ws)
 #   the stack is https when its id starts with tls- or h2-
 #   EXPECT  what the checked answer must be: text:STRING (body contains it) or bytes:N (length)
 #   FRONT, BACK  what the table says the stack is
@@ -79,6 +79,24 @@ EOF
   start_nginx "$1" "$2" "$(nginx_uwsgi_pass "$1" 0)"
 }
 
+# uWSGI's own WebSocket API on the python3 plugin: one thread per open socket (websocket_recv
+# blocks), 2 processes x 64 threads for the load's 100 sockets.
+start_ngx_uwsgi_ws() {
+  cat >"$1/ws.py" <<'PY'
+import uwsgi
+def application(env, start_response):
+    uwsgi.websocket_handshake(env['HTTP_SEC_WEBSOCKET_KEY'], env.get('HTTP_ORIGIN', ''))
+    while True:
+        try:
+            msg = uwsgi.websocket_recv()
+        except IOError:
+            return []
+        uwsgi.websocket_send(msg)
+PY
+  start_uwsgi "$1" --plugins python3 --processes 2 --threads 64 --wsgi-file "$1/ws.py" --need-app
+  start_nginx "$1" "$2" "$(nginx_uwsgi_pass "$1" 0)"
+}
+
 start_gh_gh() {
   start_appserver "$1" --app dev.gatehouse.demo.DemoApp
   start_proxy "$1" "$2" --upstream "unix:$1/backend.sock" --set upstream.default.keepalive=0
@@ -132,6 +150,8 @@ add_stack tls-static-1k-gh      start_tls_static_gh    /1k.bin   get      bytes:
 add_stack tls-static-1k-nginx   start_tls_static_nginx /1k.bin   get      bytes:1024   "nginx static, TLS"       "none"
 add_stack h2-static-1k-gh       start_tls_static_gh    /1k.bin   h2-get   bytes:1024   "Gatehouse proxy static, TLS h2 (h2load)" "none"
 add_stack h2-static-1k-nginx    start_tls_static_nginx /1k.bin   h2-get   bytes:1024   "nginx static, TLS h2 (h2load)" "none"
+add_stack ws-gh-gh              start_gh_gh_ka         /ws/echo  ws-echo  "$HELLO"     "Gatehouse proxy tunnel"  "Gatehouse app-server, DemoApp /ws/echo"
+add_stack ws-ngx-uwsgi-py       start_ngx_uwsgi_ws     /ws/echo  ws-echo  "$HELLO"     "nginx uwsgi_pass tunnel" "uWSGI python3 websocket_recv/send ×64 threads"
 
 #         label                                                    metric      numerator     denominator           target
 add_ratio "requests/s gh-gh-ka / ngx-uwsgi-jwsgi"                  rps         gh-gh-ka      ngx-uwsgi-jwsgi       ">= 1.5"
@@ -150,3 +170,5 @@ add_ratio "PSS per worker, Gatehouse (ngx-gh) / uWSGI JWSGI"       pss_worker  n
 add_ratio "PSS total, Gatehouse (ngx-gh) / uWSGI JWSGI"            pss_total   ngx-gh        ngx-uwsgi-jwsgi       ""
 add_ratio "PSS per worker, Gatehouse JWSGI (ngx-gh-jwsgi) / uWSGI JWSGI" pss_worker ngx-gh-jwsgi ngx-uwsgi-jwsgi  "<= 0.33"
 add_ratio "PSS total, Gatehouse JWSGI (ngx-gh-jwsgi) / uWSGI JWSGI" pss_total  ngx-gh-jwsgi  ngx-uwsgi-jwsgi       ""
+add_ratio "WebSocket messages/s ws-gh-gh / ws-ngx-uwsgi-py"        rps         ws-gh-gh      ws-ngx-uwsgi-py       ""
+add_ratio "WebSocket p99 round trip ws-gh-gh / ws-ngx-uwsgi-py"    p99         ws-gh-gh      ws-ngx-uwsgi-py       ""

@@ -3,6 +3,7 @@ package dev.gatehouse.demo;
 import dev.gatehouse.appserver.api.Application;
 import dev.gatehouse.appserver.api.Request;
 import dev.gatehouse.appserver.api.Response;
+import dev.gatehouse.appserver.api.WebSocketAccept;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,6 +25,7 @@ import java.util.Map;
  *   <li>{@code /sleep?ms=N}: answers after N milliseconds
  *   <li>{@code /crash}: throws, to show a 500
  *   <li>{@code /pid}: the worker's pid
+ *   <li>WebSockets: {@code /ws/echo} and {@code /ws/chat}, see {@link DemoSockets}
  * </ul>
  */
 public final class DemoApp implements Application {
@@ -40,6 +42,11 @@ public final class DemoApp implements Application {
     public boolean isNonBlocking(Request request) {
         String path = request.path();
         return path.equals("/hello") || path.equals("/pid") || path.equals("/echo") || path.startsWith("/echo/");
+    }
+
+    @Override
+    public WebSocketAccept acceptWebSocket(Request request) {
+        return DemoSockets.accept(request);
     }
 
     @Override

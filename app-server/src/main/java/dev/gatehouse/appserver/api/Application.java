@@ -40,6 +40,29 @@ public interface Application {
     }
 
     /**
+     * Whether to open a WebSocket for this request, which asks for one ({@code Upgrade:
+     * websocket}). Return a {@link WebSocketAccept} to accept: the worker then checks the
+     * handshake (a wrong {@code Sec-WebSocket-Version} gets 426, a missing or malformed key 400),
+     * answers {@code 101} with the right {@code Sec-WebSocket-Accept}, and runs the socket (see
+     * {@link WebSocketHandler} for threading). Return {@code null} to serve the request as any
+     * other, with {@link #handle} (which may answer 403, 404, ...).
+     *
+     * <p>Called on a virtual thread, so it may block (a session lookup). The request stays
+     * readable (headers, cookies, query) for as long as the socket is open, so handlers may keep
+     * it. An open socket counts
+     * as one request for {@code max_requests}, keeps the worker busy for a graceful stop or a
+     * reload, and is closed with {@code 1001} when the worker's {@code graceful_timeout} ends.
+     * Default: {@code null}, no WebSockets.
+     *
+     * @param request the handshake request
+     * @return the accept with the socket's handler, or null
+     * @throws Exception any failure; answered 500 as in {@link #handle}
+     */
+    default WebSocketAccept acceptWebSocket(Request request) throws Exception {
+        return null;
+    }
+
+    /**
      * Called once in each worker before the first request, for per-worker set-up (pools,
      * caches). An exception here stops the worker, and the server reports the app as unloadable.
      *

@@ -19,7 +19,7 @@ record StatsSnapshot(long pid, String listen, long listenQueue, int targetWorker
             if (!state.equals("ready")) {
                 return state.equals("starting") ? "starting" : "stopping";
             }
-            return heartbeat.inFlight() > 0 ? "busy" : "idle";
+            return heartbeat.inFlight() > 0 || heartbeat.webSockets() > 0 ? "busy" : "idle";
         }
     }
 
@@ -44,6 +44,7 @@ record StatsSnapshot(long pid, String listen, long listenQueue, int targetWorker
                     .append(",\"status\":\"").append(w.status()).append('"')
                     .append(",\"requests\":").append(hb.requests())
                     .append(",\"running\":").append(hb.inFlight())
+                    .append(",\"websockets\":").append(hb.webSockets())
                     .append(",\"exceptions\":").append(hb.exceptions())
                     .append(",\"rejected\":").append(hb.rejected())
                     .append(",\"connections\":").append(hb.connections())
@@ -93,6 +94,7 @@ record StatsSnapshot(long pid, String listen, long listenQueue, int targetWorker
         perWorker(sb, "gatehouse_worker_connections_total", "counter", "Connections accepted.",
                 w -> w.heartbeat.connections());
         perWorker(sb, "gatehouse_worker_running", "gauge", "Requests running now.", w -> w.heartbeat.inFlight());
+        perWorker(sb, "gatehouse_worker_websockets", "gauge", "WebSockets open now.", w -> w.heartbeat.webSockets());
         perWorker(sb, "gatehouse_worker_rss_bytes", "gauge", "Resident memory.", w -> w.rssBytes);
         perWorker(sb, "gatehouse_worker_harakiri_total", "counter", "Workers of this slot killed by harakiri.",
                 w -> w.harakiriCount);

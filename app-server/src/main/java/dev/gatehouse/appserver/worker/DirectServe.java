@@ -122,7 +122,9 @@ final class DirectServe {
             }
         }
         UwsgiRequest packet = eof ? null : UwsgiRequestDecoder.decodeWhole(in, decoderConfig, alloc);
-        if (packet == null || UwsgiConnectionHandler.keepAliveAsked(rt, packet)) {
+        // An upgrade request may become a WebSocket, which lives on a channel.
+        if (packet == null || UwsgiConnectionHandler.keepAliveAsked(rt, packet)
+                || packet.vars().indexOf(WebSocketHandshake.HTTP_UPGRADE) >= 0) {
             if (packet != null) {
                 packet.release();
                 in.readerIndex(0);

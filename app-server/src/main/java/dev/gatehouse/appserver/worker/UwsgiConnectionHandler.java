@@ -4,6 +4,7 @@ import dev.gatehouse.conf.app.Dispatch;
 
 import dev.gatehouse.appserver.api.Body;
 import dev.gatehouse.appserver.api.Response;
+import dev.gatehouse.appserver.api.WebSocketAccept;
 import dev.gatehouse.uwsgi.UwsgiContent;
 import dev.gatehouse.uwsgi.UwsgiProtocolException;
 import dev.gatehouse.uwsgi.UwsgiRequest;
@@ -213,6 +214,9 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Runs the application; on its own thread, or on the event loop. */
     private void run(ChannelHandlerContext ctx, Exchange ex) {
+        if (WebSocketHandshake.requested(ex.request) && offerWebSocket(ctx, ex)) {
+            return;
+        }
         Response response = call(rt, ex);
         if (response == null) {
             // The front closed mid-body (logged once by channelInactive): no one to answer.
@@ -220,6 +224,60 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         deliver(ctx, ex, response, true);
+    }
+
+    /**
+     * Asks the application whether it takes the WebSocket this request asks for, and if so
+     * checks the handshake: true when the request was answered here (101, a refusal, or a 500),
+     * false when the application declined and {@code handle} serves it.
+     */
+    private boolean offerWebSocket(ChannelHandlerContext ctx, Exchange ex) {
+        WebSocketAccept accept;
+        try {
+            accept = rt.app().acceptWebSocket(ex.request);
+        } catch (Throwable t) {
+            rt.stats().exception();
+            log.error("worker {}: {}: acceptWebSocket failed, answered 500: {}{}", rt.options().workerId(),
+                    ex.requestLine, t, where(t));
+            deliver(ctx, ex, SERVER_ERROR, true);
+            return true;
+        }
+        if (accept == null) {
+            return false;
+        }
+        WebSocketHandshake.Result r = WebSocketHandshake.check(ex.request, accept);
+        if (!r.accepted()) {
+            log.info("worker {}: {}: WebSocket handshake refused with {}: {}", rt.options().workerId(), ex.requestLine,
+                    r.refusal().status(), r.reason());
+            deliver(ctx, ex, r.refusal(), true);
+            return true;
+        }
+        String path = ex.request.path();
+        ctx.executor().execute(() -> openWebSocket(ctx, ex, accept, r, path));
+        return true;
+    }
+
+    /**
+     * Sends the 101 and puts the WebSocket handlers in the uwsgi decoder's place, in one go on
+     * the event loop, so that no frame can reach the uwsgi decoder. The socket counts as one
+     * answered request (max_requests) from here; the connection stays busy until it closes.
+     */
+    private void openWebSocket(ChannelHandlerContext ctx, Exchange ex, WebSocketAccept accept,
+            WebSocketHandshake.Result r, String path) {
+        if (!ctx.channel().isActive()) {
+            responded(ctx, ex, true, false);
+            return;
+        }
+        rt.stats().exit(ex.statsId, System.nanoTime() - ex.startNanos);
+        served++;
+        ex.responded = true;
+        current = null;
+        ctx.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(r.head()));
+        // The vars stay until the socket closes: the handler may read the handshake request
+        // (headers, cookies) in its callbacks.
+        WebSocketSession session = new WebSocketSession(rt, accept.handler(), path, r.subprotocol(), gate,
+                accept.maxMessageSize(), accept.nonBlocking(), ex::release);
+        WebSocketPipeline.install(ctx.pipeline(), accept, r.extension(), session);
     }
 
     /**

@@ -246,6 +246,7 @@ public final class WorkerServer implements AutoCloseable {
     public void shutdown(Duration grace) {
         stopAccepting();
         awaitConnectionsDone(grace);
+        closeWebSockets();
         int left = runtime.stats().inFlight();
         if (left > 0) {
             log.warn("worker {}: {} request(s) still running after graceful timeout {}; closing their connections",
@@ -253,6 +254,35 @@ public final class WorkerServer implements AutoCloseable {
         }
         close();
     }
+
+    /**
+     * WebSockets still open after the grace period get a close with 1001 (going away), so that
+     * their clients reconnect, to the new generation on a reload; a moment is left for the
+     * closing handshakes before the connections are cut.
+     */
+    private void closeWebSockets() {
+        int open = runtime.stats().openWebSockets();
+        if (open == 0 || loop.isShutdown()) {
+            return;
+        }
+        log.info("worker {}: closing {} open WebSocket(s) with 1001 (going away)", options.workerId(), open);
+        connections.forEach(ch -> ch.pipeline().fireUserEventTriggered(WebSocketSession.GOING_AWAY));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WEBSOCKET_CLOSE_WAIT_MILLIS);
+        while (runtime.stats().openWebSockets() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    /**
+     * How long WebSockets closed at the end of a graceful stop have to answer: within the
+     * master's slack after graceful_timeout, before it kills the worker.
+     */
+    private static final long WEBSOCKET_CLOSE_WAIT_MILLIS = 1_000;
 
     private void awaitInFlight(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();

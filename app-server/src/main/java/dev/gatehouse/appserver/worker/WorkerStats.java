@@ -17,6 +17,7 @@ public final class WorkerStats {
     private final LongAdder responseNanos = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger busyConnections = new AtomicInteger();
+    private final AtomicInteger openWebSockets = new AtomicInteger();
     private final AtomicLong sequence = new AtomicLong();
     private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
 
@@ -84,6 +85,33 @@ public final class WorkerStats {
 
     void connectionIdle() {
         busyConnections.decrementAndGet();
+    }
+
+    /** WebSockets open now; each also counts in {@link #busyConnections()}. */
+    public int openWebSockets() {
+        return openWebSockets.get();
+    }
+
+    void webSocketOpened() {
+        openWebSockets.incrementAndGet();
+    }
+
+    void webSocketClosed() {
+        openWebSockets.decrementAndGet();
+    }
+
+    /**
+     * A WebSocket callback started: watched by harakiri like a request, without counting as one
+     * (the socket was counted once, when it opened).
+     */
+    long callbackStarted(String what) {
+        long id = sequence.incrementAndGet();
+        running.put(id, new Running(System.currentTimeMillis(), what));
+        return id;
+    }
+
+    void callbackEnded(long id) {
+        running.remove(id);
     }
 
     /** The request running longest, or null when idle: what harakiri watches. */

@@ -28,6 +28,9 @@ import java.util.Optional;
  * @param sendfileRoots directories an upstream's {@code X-Sendfile} may name files in; empty: off
  * @param requestBuffering read the whole request body before forwarding
  * @param clientMaxBodySize this location's body limit in place of the top-level one
+ * @param tunnelIdleTimeout how long an upgraded connection (a tunnel after 101) may stay silent
+ *     both ways before it is closed
+ * @param maxTunnels upgraded connections open at once through this location; 0 = no limit
  */
 public record LocationConfig(
         LocationMatch match,
@@ -46,7 +49,9 @@ public record LocationConfig(
         List<UwsgiParam> uwsgiParams,
         List<Path> sendfileRoots,
         boolean requestBuffering,
-        Optional<Size> clientMaxBodySize) {
+        Optional<Size> clientMaxBodySize,
+        Duration tunnelIdleTimeout,
+        int maxTunnels) {
 
     /** Checks for nulls and copies the lists. */
     public LocationConfig {
@@ -61,6 +66,7 @@ public record LocationConfig(
         uwsgiParams = List.copyOf(uwsgiParams);
         sendfileRoots = List.copyOf(sendfileRoots);
         Objects.requireNonNull(clientMaxBodySize, "clientMaxBodySize");
+        Objects.requireNonNull(tunnelIdleTimeout, "tunnelIdleTimeout");
     }
 
     /** The directory static files come from, root or alias; empty for an upstream-only location. */

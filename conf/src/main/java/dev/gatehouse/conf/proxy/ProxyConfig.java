@@ -339,13 +339,15 @@ public record ProxyConfig(
         List<Path> sendfileRoots = l.get(SENDFILE_ROOTS);
         boolean requestBuffering = l.get(REQUEST_BUFFERING);
         Optional<Size> clientMaxBodySize = l.optional(LOCATION_CLIENT_MAX_BODY_SIZE);
+        Duration tunnelIdleTimeout = l.get(TUNNEL_IDLE_TIMEOUT);
+        int maxTunnels = l.get(MAX_TUNNELS);
 
         if (match == null) {
             return Optional.empty(); // the error is recorded and the load fails at finish()
         }
         LocationConfig c = new LocationConfig(match, root, alias, index, tryFiles, upstream, internal, expires,
                 cacheControl, gzipStatic, brotliStatic, disableSymlinks, allowHidden, params, sendfileRoots,
-                requestBuffering, clientMaxBodySize);
+                requestBuffering, clientMaxBodySize, tunnelIdleTimeout, maxTunnels);
         // A bad value was replaced by its default, and checking rules against that default would
         // report made-up errors (a relative root is not also "a location that serves nothing").
         if (!l.hasErrors()) {
@@ -457,7 +459,9 @@ public record ProxyConfig(
                             .toList())
                     .put(SENDFILE_ROOTS, l.sendfileRoots())
                     .put(REQUEST_BUFFERING, l.requestBuffering())
-                    .putIfPresent(LOCATION_CLIENT_MAX_BODY_SIZE, l.clientMaxBodySize());
+                    .putIfPresent(LOCATION_CLIENT_MAX_BODY_SIZE, l.clientMaxBodySize())
+                    .put(TUNNEL_IDLE_TIMEOUT, l.tunnelIdleTimeout())
+                    .put(MAX_TUNNELS, l.maxTunnels());
         }
         for (UpstreamConfig u : upstreams.values()) {
             w.table("upstream", u.name())

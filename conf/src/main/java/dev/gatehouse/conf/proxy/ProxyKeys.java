@@ -189,6 +189,14 @@ final class ProxyKeys {
             "Read the whole request body before forwarding, so a slow client does not hold a worker");
     static final Key<Size> LOCATION_CLIENT_MAX_BODY_SIZE = Key.optional("location[].client_max_body_size",
             ValueType.size(), "This location's body limit, in place of the top-level client_max_body_size");
+    // nginx closes a tunnel after proxy_read_timeout (60 s) without upstream bytes, and cutting
+    // idle WebSockets after a minute is the most asked-about trap of its WebSocket set-up; ten
+    // minutes outlasts the keep-alive pings of common WebSocket clients and servers.
+    static final Key<Duration> TUNNEL_IDLE_TIMEOUT = Key.of("location[].tunnel_idle_timeout", ValueType.positiveDuration(),
+            Duration.ofMinutes(10),
+            "After a 101 (WebSocket or another Upgrade), how long the tunnel may carry no byte either way before it is closed");
+    static final Key<Integer> MAX_TUNNELS = Key.of("location[].max_tunnels", ValueType.integer(0, 1_000_000), 4096,
+            "Upgraded connections (WebSocket tunnels) open at once through this location; past it 503; 0 = no limit");
 
     // [upstream.NAME]
 
@@ -249,7 +257,7 @@ final class ProxyKeys {
             LOCATION, PATH, ROOT, ALIAS, INDEX, TRY_FILES, UPSTREAM, INTERNAL, EXPIRES, CACHE_CONTROL,
             GZIP_STATIC, BROTLI_STATIC, DISABLE_SYMLINKS, ALLOW_HIDDEN, UWSGI_PARAMS, UWSGI_PARAM_NAME,
             UWSGI_PARAM_VALUE, UWSGI_PARAM_IF_NOT_EMPTY, SENDFILE_ROOTS, REQUEST_BUFFERING,
-            LOCATION_CLIENT_MAX_BODY_SIZE,
+            LOCATION_CLIENT_MAX_BODY_SIZE, TUNNEL_IDLE_TIMEOUT, MAX_TUNNELS,
             UPSTREAMS, SERVERS, SERVER_ADDRESS, SERVER_WEIGHT, SERVER_MAX_FAILS, SERVER_FAIL_TIMEOUT, SERVER_BACKUP,
             BALANCE, CONNECT_TIMEOUT, UPSTREAM_SEND_TIMEOUT, UPSTREAM_READ_TIMEOUT, UPSTREAM_KEEPALIVE, MODIFIER1,
             MODIFIER2, NEXT_UPSTREAM_TRIES, NEXT_UPSTREAM_TIMEOUT, BUFFER_SIZE);

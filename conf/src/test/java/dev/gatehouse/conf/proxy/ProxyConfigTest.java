@@ -82,6 +82,8 @@ class ProxyConfigTest {
             sendfile_roots = ["/srv/files", "/srv/media"]
             request_buffering = false
             client_max_body_size = "1g"
+            tunnel_idle_timeout = "1h"
+            max_tunnels = 500
             uwsgi_params = [
               { name = "SCRIPT_NAME", value = "", if_not_empty = true },
               { name = "APP_ENV", value = "production" },
@@ -129,7 +131,7 @@ class ProxyConfigTest {
     private static LocationConfig location(String path, Optional<Path> root, Optional<String> upstream) {
         return new LocationConfig(LocationMatch.parse(path), root, Optional.empty(), List.of("index.html"), false,
                 upstream, false, Optional.empty(), Optional.empty(), false, false, SymlinkPolicy.OUTSIDE_ROOT, false,
-                List.of(), List.of(), true, Optional.empty());
+                List.of(), List.of(), true, Optional.empty(), Duration.ofMinutes(10), 4096);
     }
 
     private static UpstreamConfig upstream(String name, Address... servers) {
@@ -167,11 +169,12 @@ class ProxyConfigTest {
                 Optional.of(Duration.ofHours(1)), Optional.of("public, max-age=3600"), true, true,
                 SymlinkPolicy.IF_NOT_OWNER, true,
                 List.of(new UwsgiParam("SCRIPT_NAME", "", true), new UwsgiParam("APP_ENV", "production", false)),
-                List.of(Path.of("/srv/files"), Path.of("/srv/media")), false, Optional.of(Size.parse("1g")));
+                List.of(Path.of("/srv/files"), Path.of("/srv/media")), false, Optional.of(Size.parse("1g")),
+                Duration.ofHours(1), 500);
         LocationConfig internal = new LocationConfig(LocationMatch.parse("^~ /protected/"), Optional.empty(),
                 Optional.of(Path.of("/srv/private/")), List.of("index.html"), false, Optional.empty(), true,
                 Optional.empty(), Optional.empty(), false, false, SymlinkPolicy.OUTSIDE_ROOT, false, List.of(), List.of(),
-                true, Optional.empty());
+                true, Optional.empty(), Duration.ofMinutes(10), 4096);
         UpstreamConfig app = new UpstreamConfig("app", List.of(
                 new UpstreamServer(Address.unix("/run/gatehouse/app.sock"), 3, 2, Duration.ofSeconds(30), false),
                 new UpstreamServer(Address.inet("10.0.0.2", 3031), 1, 1, Duration.ofSeconds(10), true)),

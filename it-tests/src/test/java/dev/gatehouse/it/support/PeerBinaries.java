@@ -29,7 +29,15 @@ public final class PeerBinaries {
     /** The openssl CLI: certificates for tests, and s_client. */
     public static final Path OPENSSL = Path.of("/usr/bin/openssl");
 
+    /** Debian's Chromium, run headless by the WebSocket tests as a real browser. */
+    public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
     private PeerBinaries() {}
+
+    /** @return the chromium binary, or fails with the package to install */
+    public static Path chromium() {
+        return requireExecutable(CHROMIUM, "chromium", "chromium");
+    }
 
     /** @return the curl binary, or fails with the package to install */
     public static Path curl() {

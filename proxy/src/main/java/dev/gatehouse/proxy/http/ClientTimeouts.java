@@ -81,6 +81,19 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // An upgraded connection (a tunnel after 101) leaves HTTP behind, and its timers with it.
+        cancel();
+    }
+
+    private void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         if (!stream) {
             arm(Phase.HEAD, headerNanos);
@@ -196,10 +209,7 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        cancel();
         ctx.fireChannelInactive();
     }
 }

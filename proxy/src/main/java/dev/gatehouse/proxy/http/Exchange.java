@@ -400,6 +400,69 @@ public final class Exchange {
         }
     }
 
+    /**
+     * Whether the request asks to switch protocols ({@code Upgrade}, WebSocket or another) on
+     * an HTTP/1.1 connection, where a 101 answer may turn the connection into a tunnel. HTTP/2
+     * forbids {@code Upgrade} (RFC 9113 8.2.2), and HTTP/1.0 has no 101. {@code Upgrade: h2c}
+     * alone does not count: RFC 9113 dropped that upgrade, a proxy never tunnels it, and clients
+     * such as Java's HttpClient offer it on every cleartext request (the header still reaches
+     * the upstream as {@code HTTP_UPGRADE}, as nginx passes it).
+     */
+    public boolean upgradeRequested() {
+        if (request == null || connection.transport().http2()
+                || !request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            return false;
+        }
+        String upgrade = request.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null) {
+            return false;
+        }
+        for (String token : upgrade.split(",")) {
+            String t = token.strip();
+            if (!t.isEmpty() && !t.equalsIgnoreCase("h2c")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Answers {@code 101 Switching Protocols} with {@code head} and hands the client connection
+     * to {@code tunnel}, which from then on gets the client's raw bytes: the HTTP handlers leave
+     * the pipeline, the exchange is logged and finished, and the connection serves no further
+     * request. Adds {@code Date}, {@code Server} and {@code Connection: upgrade}, as nginx's
+     * header filter does for a 101. Call on the event loop, before any response head was sent.
+     *
+     * @return the client channel, or null when the switch cannot happen (the client is gone,
+     *     or sent more bytes after its request than a client waiting for 101 may): the
+     *     connection is then closed and the tunnel handler was not installed
+     */
+    public io.netty.channel.Channel switchProtocols(HttpResponse head, io.netty.channel.ChannelHandler tunnel) {
+        if (headSent || finished || !ctx.channel().isActive() || !connection.mayUpgrade()) {
+            ReferenceCountUtil.release(head);
+            abort();
+            return null;
+        }
+        headSent = true;
+        finished = true;
+        status = head.status().code();
+        HttpHeaders h = head.headers();
+        if (!h.contains(HttpHeaderNames.DATE)) {
+            h.set(HttpHeaderNames.DATE, HttpDate.now());
+        }
+        AsciiString server = connection.serverHeader();
+        if (server != null && !h.contains(HttpHeaderNames.SERVER)) {
+            h.set(HttpHeaderNames.SERVER, server);
+        }
+        h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        // Encoded at once by the response encoder, which can then leave the pipeline.
+        ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(),
+                io.netty.buffer.Unpooled.EMPTY_BUFFER, h, RESPONSE_HEADERS.newHeaders()));
+        connection.upgraded(this);
+        Http1Pipeline.replaceWithTunnel(ctx.pipeline(), tunnel);
+        return ctx.channel();
+    }
+
     /** Closes the connection now: for handlers that cannot finish a response they started. */
     public void abort() {
         if (!eventLoop().inEventLoop()) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy.http;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -24,5 +25,19 @@ public final class Http1Pipeline {
             p.addLast("chunked", new ChunkedWriteHandler());
         }
         p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport));
+    }
+
+    /**
+     * Takes the HTTP/1.x handlers out after a 101 and puts {@code tunnel} in their place. The
+     * decoder goes last: on removal it passes the bytes it holds but had not decoded yet to the
+     * handler after it, which is then the tunnel.
+     */
+    static void replaceWithTunnel(ChannelPipeline p, ChannelHandler tunnel) {
+        p.addLast("tunnel", tunnel);
+        for (String name : new String[] {"dispatcher", "chunked", "encoder", "timeouts", "decoder"}) {
+            if (p.get(name) != null) {
+                p.remove(name);
+            }
+        }
     }
 }

@@ -222,6 +222,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             inboundDone = true;
             timeouts.responding();
         }
+        if (last && current.upgradeRequested()) {
+            // Nothing more is read until the answer: after a 101 the client's next bytes belong
+            // to the new protocol, not to the HTTP decoder (nginx leaves them in its buffer too).
+            ctx.channel().config().setAutoRead(false);
+        }
         if (body != null) {
             body.content(c);
         } else {
@@ -323,6 +328,23 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             flushNeeded = false;
             ctx.flush();
         }
+    }
+
+    /** Whether the connection may become a tunnel: the client sent nothing after its upgrade request. */
+    boolean mayUpgrade() {
+        return queued.isEmpty() && !closing && inboundDone;
+    }
+
+    /** The exchange answered 101: logged, and this dispatcher's work on the connection is over. */
+    void upgraded(Exchange ex) {
+        if (context.accessLog().enabled()) {
+            context.accessLog().log(ex.logEntry());
+        }
+        closing = true;
+        current = null;
+        body = null;
+        flushNeeded = false;
+        flushesHeld = false;
     }
 
     void exchangeFinished(Exchange ex) {

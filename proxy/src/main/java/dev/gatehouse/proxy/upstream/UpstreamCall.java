@@ -4,6 +4,7 @@ import dev.gatehouse.conf.proxy.LocationConfig;
 import dev.gatehouse.conf.proxy.UpstreamConfig;
 import dev.gatehouse.proxy.http.Exchange;
 import dev.gatehouse.proxy.http.ParsedRequest;
+import dev.gatehouse.proxy.tunnel.Tunnel;
 import dev.gatehouse.proxy.upstream.UpstreamHandler.RequestBodySink;
 import dev.gatehouse.uwsgi.UwsgiVarsBuilder;
 import dev.gatehouse.uwsgi.UwsgiVarsTooLargeException;
@@ -109,8 +110,16 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
     private boolean done;
     private boolean flushesHeld;
 
-    UpstreamCall(Exchange ex, UpstreamPool pool) {
+    /** For an upgrade request: the slots its tunnel counts against, one of them held by this call. */
+    private TunnelSlots tunnels;
+
+    /**
+     * @param tunnels for a request that asks to upgrade: the set it took a slot of, which the
+     *     call gives back, or hands to the tunnel after a 101; null for any other request
+     */
+    UpstreamCall(Exchange ex, UpstreamPool pool, TunnelSlots tunnels) {
         this.ex = ex;
+        this.tunnels = tunnels;
         this.pool = pool;
         this.cfg = pool.config;
         this.location = ex.route().location();
@@ -119,8 +128,10 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         // nginx buffers a chunked body even with uwsgi_request_buffering off.
         this.streaming = request.hasBody() && !request.chunked() && !location.requestBuffering();
         HttpMethod m = request.method();
-        // nginx: POST, LOCK and PATCH are never retried once sent (ngx_http_upstream_next).
-        this.idempotent = !m.equals(HttpMethod.POST) && !m.equals(HttpMethod.PATCH) && !m.name().equals("LOCK");
+        // nginx: POST, LOCK and PATCH are never retried once sent (ngx_http_upstream_next). An
+        // upgrade request is not either: a server may have switched protocols and begun work.
+        this.idempotent = !m.equals(HttpMethod.POST) && !m.equals(HttpMethod.PATCH) && !m.name().equals("LOCK")
+                && tunnels == null;
     }
 
     void begin() {
@@ -226,7 +237,9 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         requestSent = false;
         allQueued = false;
         writesOutstanding = 0;
-        UpstreamConnection idle = freshOnly || streaming ? null : pool.idleConnection(loop, peer);
+        // An upgrade request takes a fresh connection: a pooled one the server closed meanwhile
+        // would be retried after sending, which an upgrade never is.
+        UpstreamConnection idle = freshOnly || streaming || tunnels != null ? null : pool.idleConnection(loop, peer);
         freshOnly = false;
         if (idle != null) {
             reusedConnection = true;
@@ -484,6 +497,10 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
 
     private void onHead(ResponseHead h) {
         HttpHeaders in = h.headers();
+        if (h.status().code() == 101) {
+            switchProtocols(h);
+            return;
+        }
         String accel = in.get("X-Accel-Redirect");
         if (accel != null && !accel.isEmpty()) {
             internalRedirect(accel);
@@ -523,6 +540,62 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
     }
 
     private boolean keepConnection = true;
+
+    /**
+     * The server switched protocols: the 101 goes to the client with the server's headers
+     * ({@code Upgrade} included, as nginx's {@code ngx_http_upstream_copy_upgrade}), and both
+     * connections become a {@link Tunnel}. The upstream connection is never pooled again; its
+     * server stays counted as busy (least_conn) until the tunnel ends.
+     */
+    private void switchProtocols(ResponseHead h) {
+        if (tunnels == null) {
+            // nginx switches only when the request asked to (u->upgrade needs headers_in.upgrade).
+            log.error("upstream {}: {} answered 101 to {} {}, which did not ask to upgrade", cfg.name(), peer,
+                    request.method(), request.uri());
+            attemptFailed(false, true, null);
+            return;
+        }
+        done = true;
+        cancelTimer();
+        releaseFlushes();
+        UpstreamConnection c = conn;
+        conn = null;
+        c.detach();
+        UpstreamPeer p = peer;
+        peer = null;
+        TunnelSlots slots = tunnels;
+        tunnels = null;
+        LocationConfig loc = location;
+        HttpResponse out = ex.newResponse(h.status());
+        ResponseHeaders.copy(h.headers(), out.headers());
+        String upgrade = h.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade != null) {
+            out.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
+        Tunnel tunnel = Tunnel.create(request.method() + " " + request.uri(), loc.tunnelIdleTimeout(), () -> {
+            pool.release(p, false);
+            slots.release(loc);
+        });
+        headSentToClient = true;
+        if (ex.switchProtocols(out, tunnel.clientHandler()) == null) {
+            log.info("{} {}: the client closed or sent bytes before the 101; closing both sides", request.method(),
+                    request.uri());
+            pool.release(p, false);
+            slots.release(loc);
+            c.close();
+            cleanup();
+            return;
+        }
+        Channel ch = c.channel;
+        // The tunnel takes the place of the uwsgi handlers; the decoder, removed last, hands it
+        // the bytes that came after the 101 head.
+        ch.pipeline().addLast("tunnel", tunnel.upstreamHandler());
+        ch.pipeline().remove("connection");
+        ch.pipeline().remove("bytes");
+        ch.pipeline().remove("decoder");
+        cleanup();
+        tunnel.start();
+    }
 
     private void responseComplete(boolean framedCleanly) {
         if (done) {
@@ -696,6 +769,10 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
 
     private void cleanup() {
         releaseFlushes();
+        if (tunnels != null) {
+            tunnels.release(location);
+            tunnels = null;
+        }
         if (buffer != null) {
             buffer.close();
             buffer = null;

@@ -18,10 +18,13 @@ import java.util.Map;
  */
 public final class UwsgiForwarder implements UpstreamHandler {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(UwsgiForwarder.class);
+
     /** The factory to register with the proxy. */
     public static final UpstreamHandler.Factory FACTORY = UwsgiForwarder::new;
 
     private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
+    private final TunnelSlots tunnels = new TunnelSlots();
 
     /**
      * Pools for a config's upstreams.
@@ -42,24 +45,35 @@ public final class UwsgiForwarder implements UpstreamHandler {
     @Override
     public RequestBodySink forward(Exchange exchange, String upstream) {
         UpstreamPool pool = pools.get(upstream);
+        boolean upgrade = exchange.upgradeRequested();
+        if (pool != null && upgrade && !tunnels.take(exchange.route().location())) {
+            log.warn("{}: max_tunnels {} of location {} reached, 503 for {} {}", exchange.remoteAddress(),
+                    exchange.route().location().maxTunnels(), exchange.route().location().match(),
+                    exchange.request().method(), exchange.request().uri());
+            exchange.sendError(HttpResponseStatus.SERVICE_UNAVAILABLE);
+            return DISCARD;
+        }
         if (pool == null) {
             // The config loader checks location upstream names; kept for handlers built by hand.
             exchange.sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR);
-            return new RequestBodySink() {
-                @Override
-                public void content(HttpContent part) {
-                    part.release();
-                }
-
-                @Override
-                public void abort(String reason) {
-                }
-            };
+            return DISCARD;
         }
-        UpstreamCall call = new UpstreamCall(exchange, pool);
+        UpstreamCall call = new UpstreamCall(exchange, pool, upgrade ? tunnels : null);
         call.begin();
         return call;
     }
+
+    /** The sink of a request answered without forwarding: the body is dropped. */
+    private static final RequestBodySink DISCARD = new RequestBodySink() {
+        @Override
+        public void content(HttpContent part) {
+            part.release();
+        }
+
+        @Override
+        public void abort(String reason) {
+        }
+    };
 
     @Override
     public void close() {

@@ -22,11 +22,12 @@ import java.util.List;
  * <p>Out: one {@link ResponseHead}, then body parts as {@link ByteBuf}s (retained slices, not
  * copies), then {@link ResponseEnd} for a framed body; a close-delimited body simply ends with
  * the channel. A response the decoder cannot read raises {@link BadResponseException}. Call
- * {@link #expect(boolean)} before each request.
+ * {@link #expect(boolean)} before each request. After a {@code 101} head nothing more is decoded:
+ * the bytes that follow stay in the decoder until it is removed, which hands them on undecoded.
  */
 final class UwsgiResponseDecoder extends ByteToMessageDecoder {
 
-    private enum State { IDLE, HEAD, BODY_LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILERS, BODY_CLOSE, DONE }
+    private enum State { IDLE, HEAD, BODY_LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILERS, BODY_CLOSE, DONE, SWITCHED }
 
     /** Longest chunk-size or trailer line accepted. */
     private static final int MAX_CHUNK_LINE = 4096;
@@ -60,6 +61,11 @@ final class UwsgiResponseDecoder extends ByteToMessageDecoder {
                     if (!readHead(in, out)) {
                         return;
                     }
+                }
+                case SWITCHED -> {
+                    // After a 101 the bytes are the new protocol's: left in place for the tunnel,
+                    // which gets them when this decoder leaves the pipeline.
+                    return;
                 }
                 case BODY_LENGTH -> {
                     int n = (int) Math.min(remaining, in.readableBytes());
@@ -156,6 +162,10 @@ final class UwsgiResponseDecoder extends ByteToMessageDecoder {
         in.readerIndex(end);
         ResponseHead h = parseHead(head);
         out.add(h);
+        if (h.status().code() == 101) {
+            state = State.SWITCHED;
+            return false;
+        }
         switch (h.framing()) {
             case NONE -> end(in, out);
             case LENGTH -> {

@@ -43,13 +43,23 @@ final class FakeUwsgiServer implements AutoCloseable {
         boolean answer(Packet p, OutputStream out) throws IOException;
     }
 
+    /** What to do with a packet, with the connection's input too (a server that switches protocols). */
+    interface Conversation {
+        /** @return true to keep the connection for another packet */
+        boolean answer(Packet p, java.io.InputStream in, OutputStream out) throws IOException;
+    }
+
     private final ServerSocket server;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     final List<Packet> packets = new CopyOnWriteArrayList<>();
     final AtomicInteger connections = new AtomicInteger();
-    private volatile Behaviour behaviour;
+    private volatile Conversation behaviour;
 
     FakeUwsgiServer(Behaviour behaviour) throws IOException {
+        this((p, in, out) -> behaviour.answer(p, out));
+    }
+
+    FakeUwsgiServer(Conversation behaviour) throws IOException {
         this.behaviour = behaviour;
         server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         threads.submit(this::acceptLoop);
@@ -85,7 +95,7 @@ final class FakeUwsgiServer implements AutoCloseable {
                     return;
                 }
                 packets.add(p);
-                if (!behaviour.answer(p, out)) {
+                if (!behaviour.answer(p, in, out)) {
                     out.flush();
                     return;
                 }
