@@ -125,14 +125,18 @@ class AppServerConfigTest {
                 "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges"),
                 keys.get(0));
         assertEquals(new KeySpec("workers", "integer", "(the number of CPUs)",
-                "Worker processes; requests run on virtual threads, so one per CPU suits most apps"), keys.get(6));
+                "Worker processes; requests run on virtual threads, so one per CPU suits most apps"), key(keys, "workers"));
         assertEquals(new KeySpec("socket_owner", "user or group", "(not set)",
-                "Owner of a unix socket file; unset: the user the master runs as"), keys.get(2));
-        assertEquals("\"virtual-thread\" | \"event-loop\"", keys.get(10).type());
-        assertEquals("\"64k\"", keys.get(12).defaultValue());
+                "Owner of a unix socket file; unset: the user the master runs as"), key(keys, "socket_owner"));
+        assertEquals("\"virtual-thread\" | \"event-loop\"", key(keys, "dispatch").type());
+        assertEquals("\"64k\"", key(keys, "max_vars_size").defaultValue());
         assertEquals("[\"-XX:+UseSerialGC\", \"-Xms16m\", \"-Xmx256m\", \"-Xss512k\", \"-XX:+ExitOnOutOfMemoryError\"]",
-                keys.get(23).defaultValue());
+                key(keys, "jvm_options").defaultValue());
         assertEquals(keys.stream().map(KeySpec::path).distinct().count(), keys.size());
+    }
+
+    private static KeySpec key(List<KeySpec> keys, String path) {
+        return keys.stream().filter(k -> k.path().equals(path)).findFirst().orElseThrow(() -> new AssertionError(path));
     }
 
     @Test
