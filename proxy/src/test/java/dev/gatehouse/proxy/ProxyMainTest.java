@@ -94,10 +94,8 @@ class ProxyMainTest {
                 signal(p, "HUP");
                 manager.await("RELOADING=1", m -> m.startsWith("RELOADING=1\nMONOTONIC_USEC="), wait);
                 manager.await("READY=1 after the reload", m -> m.startsWith("READY=1"), wait);
-                signal(p, "TERM");
+                assertTermStopsWithExitZero(p);
                 manager.await("STOPPING=1", m -> m.startsWith("STOPPING=1"), wait);
-                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "TERM stops the proxy");
-                assertEquals(0, p.exitValue());
                 assertFalse(Files.readString(dir.resolve("proxy.out")).contains("no listen address names"));
             } finally {
                 p.destroyForcibly();
@@ -211,9 +209,7 @@ class ProxyMainTest {
             }
             awaitContent(log, "GET /f.txt?after-rotation");
             assertFalse(Files.readString(rotated).contains("after-rotation"), "the moved log got a line after USR1");
-            signal(p, "TERM");
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "TERM stops the proxy");
-            assertEquals(0, p.exitValue());
+            assertTermStopsWithExitZero(p);
         } finally {
             p.destroyForcibly();
         }
@@ -231,9 +227,7 @@ class ProxyMainTest {
             signal(p, "HUP");
             awaitOutput("reloaded: 0 locations", 1);
             assertTrue(p.isAlive(), "a HUP during start must not stop the proxy");
-            signal(p, "TERM");
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "TERM stops the proxy");
-            assertEquals(0, p.exitValue());
+            assertTermStopsWithExitZero(p);
         } finally {
             p.destroyForcibly();
         }
@@ -255,6 +249,12 @@ class ProxyMainTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    private static void assertTermStopsWithExitZero(Process p) throws Exception {
+        signal(p, "TERM");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "TERM stops the proxy");
+        assertEquals(0, p.exitValue());
     }
 
     /** Waits, up to a minute, until the proxy's output has {@code text} on {@code lines} lines. */
