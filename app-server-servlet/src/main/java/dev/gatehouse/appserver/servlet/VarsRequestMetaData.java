@@ -83,11 +83,22 @@ final class VarsRequestMetaData {
             uri.host(host.getHost());
             if (host.getPort() > 0) {
                 uri.port(host.getPort());
+            } else if (request.serverPort() > 0 && request.serverPort() != (secure ? 443 : 80)) {
+                // Debian's uwsgi_params sends HTTP_HOST as $host, which drops the client's port.
+                // The port the front listens on is the one the client used (a client that named
+                // no port used the scheme's default, which is what no port means here too).
+                uri.port(request.serverPort());
+                // The Host header must agree with the authority (Jetty answers 400 otherwise), as
+                // it would have when the client sent it with the port.
+                fields.put(new HostPortHttpField(host.getHost(), request.serverPort()));
             }
         } else {
             uri.host(request.serverName());
             if (request.serverPort() > 0) {
                 uri.port(request.serverPort());
+                // The Host header must agree with the authority (Jetty answers 400 otherwise), as
+                // it would have when the client sent it with the port.
+                fields.put(new HostPortHttpField(host.getHost(), request.serverPort()));
             }
         }
         uri.pathQuery(target(request));
