@@ -74,6 +74,16 @@ public final class ServletApplication implements Application {
         if (!Files.exists(warPath)) {
             throw new AppLoadException("war " + warPath + " does not exist", null);
         }
+        if (Files.isRegularFile(warPath)) {
+            // Jetty's own message for a file that is no zip is "Provider not found".
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(warPath.toFile())) {
+                if (zip.getEntry("WEB-INF/") == null && zip.stream().noneMatch(e -> e.getName().startsWith("WEB-INF/"))) {
+                    log.warn("war {} has no WEB-INF/: deploying it as static files only", warPath);
+                }
+            } catch (IOException e) {
+                throw new AppLoadException("war " + warPath + " is not a WAR (zip) file: " + e.getMessage(), e);
+            }
+        }
         quietJetty();
         VirtualThreadPool pool = new VirtualThreadPool();
         pool.setName("gatehouse-servlet");
@@ -99,11 +109,22 @@ public final class ServletApplication implements Application {
         webapp.setLogUrlOnStart(false);
         configureSessions(webapp.getSessionHandler(), s);
         server.setHandler(webapp);
+        // Jetty logs a failed deploy as a warning with its stack trace; the worker says it in one
+        // line instead (the boot-failure path), so that logger is off for the deploy only.
+        ch.qos.logback.classic.Logger deployLog = LoggerFactory.getLogger(WebAppContext.class) instanceof ch.qos.logback.classic.Logger l ? l : null;
+        ch.qos.logback.classic.Level deployLevel = deployLog == null ? null : deployLog.getLevel();
+        if (deployLog != null && !log.isDebugEnabled()) {
+            deployLog.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
         try {
             server.start();
         } catch (Exception | LinkageError e) {
             stopQuietly();
             throw new AppLoadException("war " + warPath + " failed to deploy: " + rootCause(e), e);
+        } finally {
+            if (deployLog != null) {
+                deployLog.setLevel(deployLevel);
+            }
         }
         if (!webapp.isAvailable()) {
             Throwable why = webapp.getUnavailableException();
