@@ -8,6 +8,8 @@ import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HostPortHttpField;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpScheme;
@@ -63,12 +65,12 @@ final class VarsRequestMetaData {
                     }
                     continue;
                 }
-                fields.add(name, var.getValue());
+                fields.add(field(name, var.getValue()));
             }
         }
         String contentType = request.var("CONTENT_TYPE");
         if (contentType != null && !contentType.isEmpty()) {
-            fields.add(HttpHeader.CONTENT_TYPE, contentType);
+            fields.add(field(HttpHeader.CONTENT_TYPE.asString(), contentType));
         }
         String cl = request.var("CONTENT_LENGTH");
         long contentLength = -1;
@@ -103,6 +105,19 @@ final class VarsRequestMetaData {
         }
         uri.pathQuery(target(request));
         return new MetaData.Request(System.nanoTime(), request.method(), uri, version, fields, contentLength);
+    }
+
+    /**
+     * The field Jetty's HTTP parser would make: its cached instance for common headers
+     * ({@code Content-Type: text/plain} and the like), which carry what Jetty knows about them
+     * (a content type's charset, or that it has none), else a plain field. Without this, a request
+     * would look different to the app behind uwsgi than over HTTP (Spring then reports
+     * {@code text/plain;charset=ISO-8859-1} for a {@code text/plain} body, for one).
+     */
+    private static HttpField field(String name, String value) {
+        HttpField cached = HttpParser.CACHE.get(name + ": " + value);
+        return cached != null && cached.getName().equalsIgnoreCase(name) && value.equals(cached.getValue())
+                ? cached : new HttpField(name, value);
     }
 
     /** The raw request target: {@code REQUEST_URI}, else rebuilt from {@code PATH_INFO} and the query. */

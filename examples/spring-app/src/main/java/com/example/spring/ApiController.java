@@ -82,6 +82,37 @@ public class ApiController {
         return m;
     }
 
+    /** Reads a request body of any size as a stream and says what it was. */
+    @PostMapping("/digest")
+    public Map<String, Object> digest(HttpServletRequest request) throws IOException, NoSuchAlgorithmException {
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        long size = 0;
+        byte[] buf = new byte[65536];
+        try (var in = request.getInputStream()) {
+            for (int n; (n = in.read(buf)) > 0; size += n) {
+                sha.update(buf, 0, n);
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("size", size);
+        m.put("sha256", HexFormat.of().formatHex(sha.digest()));
+        return m;
+    }
+
+    /** A generated body of the asked size, streamed: bytes i % 251. */
+    @GetMapping("/blob")
+    public void blob(@RequestParam long size, jakarta.servlet.http.HttpServletResponse response) throws IOException {
+        response.setContentType("application/octet-stream");
+        byte[] block = new byte[251 * 64];
+        for (int i = 0; i < block.length; i++) {
+            block[i] = (byte) (i % 251);
+        }
+        var out = response.getOutputStream();
+        for (long left = size; left > 0; left -= block.length) {
+            out.write(block, 0, (int) Math.min(block.length, left));
+        }
+    }
+
     @GetMapping("/whoami")
     public Map<String, Object> whoami(HttpServletRequest request) {
         Map<String, Object> m = new LinkedHashMap<>();
