@@ -211,7 +211,14 @@ public final class ServletApplication implements Application {
         String id = Long.toString(ids.incrementAndGet());
         VarsConnectionMetaData connection = new VarsConnectionMetaData(id, httpConfiguration, connector, version,
                 secure, VarsRequestMetaData.remote(request), VarsRequestMetaData.local(request));
-        MetaData.Request metaData = VarsRequestMetaData.build(request, secure, version);
+        MetaData.Request metaData;
+        try {
+            metaData = VarsRequestMetaData.build(request, secure, version);
+        } catch (IllegalArgumentException e) {
+            // A target or header Jetty cannot take at all (it answers 400 itself for the rest).
+            log.info("bad request from the front: {} {}: {}", request.method(), request.rawUri(), e.getMessage());
+            return Response.text(400, "Bad Request\n");
+        }
         UwsgiHttpStream stream = new UwsgiHttpStream(id, request.body(), request.contentLength(),
                 VarsRequestMetaData.isHead(request), executor);
         HttpChannel channel = channels.newHttpChannel(connection);

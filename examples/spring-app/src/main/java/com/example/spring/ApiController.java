@@ -113,6 +113,18 @@ public class ApiController {
         }
     }
 
+    /** Answered from another thread: Spring starts the servlet's async mode and completes it later. */
+    @GetMapping("/async")
+    public java.util.concurrent.Callable<Map<String, Object>> async(@RequestParam(defaultValue = "0") long delayMs) {
+        return () -> {
+            Thread.sleep(delayMs);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("async", true);
+            m.put("delayMs", delayMs);
+            return m;
+        };
+    }
+
     @GetMapping("/whoami")
     public Map<String, Object> whoami(HttpServletRequest request) {
         Map<String, Object> m = new LinkedHashMap<>();

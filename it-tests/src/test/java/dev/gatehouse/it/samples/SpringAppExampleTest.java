@@ -168,6 +168,15 @@ class SpringAppExampleTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"nginx", "proxy"})
+    void asyncControllerCompletesFromAnotherThread(String front) {
+        RawHttpResponse r = RawHttpClient.get(port(front), "/api/async?delayMs=200");
+        assertEquals(200, r.status(), () -> r + diagnostics(front));
+        assertEquals(Optional.of("ServedByFilter"), r.header("X-Filtered-By"));
+        assertEquals("{\"async\":true,\"delayMs\":200}", r.bodyText());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nginx", "proxy"})
     void exceptionIsMappedToTheErrorPageOfWebXml(String front) {
         RawHttpResponse r = RawHttpClient.get(port(front), "/api/stock/sold-out-tea");
         assertEquals(500, r.status(), () -> r + diagnostics(front));

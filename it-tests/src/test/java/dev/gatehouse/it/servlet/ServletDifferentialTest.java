@@ -46,8 +46,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       deploys it, so the files' times are those of each unpacking.
  *   <li>The port the client connected to, where Jetty's error pages quote the request URL: each
  *       front listens on a port of its own.
- *   <li>The reason phrase of a 500: Jetty's HTTP connector writes "Server Error", the worker
- *       writes RFC 9110's "Internal Server Error" for every app.
+ *   <li>Reason phrases Jetty spells the pre-RFC 9110 way ({@link #JETTY_REASONS}): the worker
+ *       writes RFC 9110's phrase for every app ("Internal Server Error", "Content Too Large").
  * </ul>
  * Request shapes whose answer names the port the client connected to (the server port) are not
  * here: the client connects to a different port on each front by construction
@@ -60,6 +60,11 @@ class ServletDifferentialTest {
     private static final Pattern DEPLOYED = Pattern.compile("worker \\d+ \\(pid \\d+, generation \\d+\\) ready, running web app");
     private static final Pattern SESSION_ID = Pattern.compile("JSESSIONID=[^;]+");
     private static final int MIB = 1024 * 1024;
+    /** Jetty's reason phrase to the worker's (RFC 9110) one, where they differ. */
+    static final Map<String, String> JETTY_REASONS = Map.of(
+            "Server Error", "Internal Server Error",
+            "Payload Too Large", "Content Too Large",
+            "Unprocessable Entity", "Unprocessable Content");
 
     /** One app under test behind the three servers. */
     private record Stack(ReferenceJetty reference, GatehouseAppServer app, Nginx nginx, GatehouseProxy proxy) {
@@ -152,12 +157,12 @@ class ServletDifferentialTest {
         return s("GET " + target + (headers.length > 0 ? " " + List.of(headers) : ""), app, "GET", target, List.of(headers), null);
     }
 
-    private static byte[] multipart(String boundary) {
+    private static byte[] multipart(String boundary, int fileSize) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nq3\r\n"
                 + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\n"
                 + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        body.writeBytes(bytes(100_000));
+        body.writeBytes(bytes(fileSize));
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
         return body.toByteArray();
     }
@@ -183,7 +188,10 @@ class ServletDifferentialTest {
                 s("POST form without name", "spring", "POST", "/api/form", List.of(form),
                         "tag=x".getBytes(StandardCharsets.UTF_8)),
                 s("POST multipart", "spring", "POST", "/api/upload",
-                        List.of("Content-Type: multipart/form-data; boundary=XyZ"), multipart("XyZ")),
+                        List.of("Content-Type: multipart/form-data; boundary=XyZ"), multipart("XyZ", 100_000)),
+                s("POST multipart past the 1 MiB file limit", "spring", "POST", "/api/upload",
+                        List.of("Content-Type: multipart/form-data; boundary=XyZ"), multipart("XyZ", 1536 * 1024)),
+                get("spring", "/api/async?delayMs=50"),
                 get("spring", "/api/stock/tea"),
                 get("spring", "/api/stock/sold-out-tea"),
                 get("spring", "/"),
@@ -241,7 +249,7 @@ class ServletDifferentialTest {
             body = new String(body, StandardCharsets.ISO_8859_1).replace(":" + port + "/", ":(port)/")
                     .getBytes(StandardCharsets.ISO_8859_1);
         }
-        String reason = r.status() == 500 && r.reason().equals("Server Error") ? "Internal Server Error" : r.reason();
+        String reason = JETTY_REASONS.getOrDefault(r.reason(), r.reason());
         return NormalizedResponse.of(new RawHttpResponse(r.statusLine(), r.status(), reason, headers, body,
                 r.chunked()));
     }
