@@ -21,7 +21,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.session.DatabaseAdaptor;
 import org.eclipse.jetty.session.JDBCSessionDataStore;
 import org.eclipse.jetty.session.NullSessionCache;
-import org.eclipse.jetty.session.SessionDataStore;
+import org.eclipse.jetty.session.AbstractSessionDataStore;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
 public final class ServletApplication implements Application {
 
     private static final Logger log = LoggerFactory.getLogger(ServletApplication.class);
+
+    /** How often an unchanged session's access time is written back; see {@link #configureSessions}. */
+    private static final int SAVE_PERIOD_S = 60;
 
     private final ClassLoader serverLoader;
     private final HttpChannel.Factory channels = new HttpChannel.DefaultFactory();
@@ -156,7 +159,13 @@ public final class ServletApplication implements Application {
         cache.setSaveOnCreate(true);
         cache.setFlushOnResponseCommit(true);
         cache.setRemoveUnloadableSessions(true);
-        cache.setSessionDataStore(store(s));
+        AbstractSessionDataStore store = store(s);
+        // A session whose attributes did not change is written again only this often (for its
+        // access time). With 0, Jetty writes every session a second time when the request
+        // completes, after the response went out: a write that can land after the next
+        // request's, on another worker, and put the older attributes back.
+        store.setSavePeriodSec(SAVE_PERIOD_S);
+        cache.setSessionDataStore(store);
         sessions.setSessionCache(cache);
         String timeout = s.get("session_timeout_s");
         if (timeout != null) {
@@ -164,7 +173,7 @@ public final class ServletApplication implements Application {
         }
     }
 
-    private SessionDataStore store(Map<String, String> s) throws Exception {
+    private AbstractSessionDataStore store(Map<String, String> s) throws Exception {
         if ("jdbc".equals(s.get("session_store"))) {
             String url = s.get("session_jdbc_url");
             if (url == null) {

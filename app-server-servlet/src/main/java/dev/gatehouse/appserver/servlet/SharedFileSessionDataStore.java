@@ -34,9 +34,7 @@ final class SharedFileSessionDataStore extends FileSessionDataStore {
         String newest = null;
         long newestExpiry = Long.MIN_VALUE;
         for (String name : filesOf(idWithContext)) {
-            long expiry = getExpiryFromFilename(name);
-            // expiry 0 = never expires: newest of all
-            long rank = expiry <= 0 ? Long.MAX_VALUE : expiry;
+            long rank = rank(getExpiryFromFilename(name));
             if (newest == null || rank > newestExpiry) {
                 newest = name;
                 newestExpiry = rank;
@@ -47,6 +45,11 @@ final class SharedFileSessionDataStore extends FileSessionDataStore {
         } else {
             _sessionFileMap.put(idWithContext, newest);
         }
+    }
+
+    /** Expiry 0 is "never expires": the latest of all. */
+    private static long rank(long expiry) {
+        return expiry <= 0 ? Long.MAX_VALUE : expiry;
     }
 
     private List<String> filesOf(String idWithContext) throws IOException {
@@ -119,8 +122,11 @@ final class SharedFileSessionDataStore extends FileSessionDataStore {
             Files.deleteIfExists(partial);
             throw new UnwriteableSessionDataException(id, _context, e);
         }
+        // Only older files go: a file with a later expiry was written by another worker for a
+        // later access of the session, and readers take the latest, so it must stay.
+        long mine = rank(getExpiryFromFilename(filename));
         for (String name : filesOf(idWithContext)) {
-            if (!name.equals(filename)) {
+            if (!name.equals(filename) && rank(getExpiryFromFilename(name)) <= mine) {
                 deleteFile(name);
             }
         }
