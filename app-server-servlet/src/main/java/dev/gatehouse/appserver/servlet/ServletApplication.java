@@ -56,6 +56,7 @@ public final class ServletApplication implements Application {
     private UwsgiConnector connector;
     private HttpConfiguration httpConfiguration;
     private Executor executor;
+    private String contextPath;
 
     /**
      * Made by the worker, by name.
@@ -88,6 +89,34 @@ public final class ServletApplication implements Application {
             }
         }
         quietJetty();
+        try {
+            deploy(s, warPath);
+        } catch (AppLoadException e) {
+            if (!"jdbc".equals(s.get("session_store")) || !causedBySql(e)) {
+                throw e;
+            }
+            // Jetty's JDBC store creates its table when it finds none; workers starting together
+            // may both try, and one then fails. Once more, a moment later, finds the table.
+            long pause = 200 + java.util.concurrent.ThreadLocalRandom.current().nextLong(800);
+            log.info("worker {}: the JDBC session store failed to start ({}); deploying once more in {} ms",
+                    context.workerId(), e.getMessage(), pause);
+            Thread.sleep(pause);
+            deploy(s, warPath);
+        }
+        log.info("worker {}: web app {} deployed at {}, sessions in {}", context.workerId(), warPath,
+                contextPath, describeStore(s));
+    }
+
+    private static boolean causedBySql(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void deploy(Map<String, String> s, Path warPath) throws Exception {
         VirtualThreadPool pool = new VirtualThreadPool();
         pool.setName("gatehouse-servlet");
         server = new Server(pool);
@@ -136,8 +165,7 @@ public final class ServletApplication implements Application {
                     + (why == null ? "the web app is unavailable" : rootCause(why)), why);
         }
         executor = server.getThreadPool();
-        log.info("worker {}: web app {} deployed at {}, sessions in {}", context.workerId(), warPath,
-                webapp.getContextPath(), describeStore(s));
+        contextPath = webapp.getContextPath();
     }
 
     /**

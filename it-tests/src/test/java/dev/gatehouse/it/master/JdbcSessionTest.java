@@ -23,9 +23,9 @@ class JdbcSessionTest {
 
     private static final Pattern SET_COOKIE = Pattern.compile("(?mi)^Set-Cookie: (JSESSIONID=[^;\\r\\n]+)");
 
-    private static GatehouseAppServer.Builder server(PostgresCluster pg) {
+    private static GatehouseAppServer.Builder server(PostgresCluster pg, int workers) {
         return GatehouseAppServer.builder()
-                .workers(1)
+                .workers(workers)
                 .args("--war", ExampleWar.build(ExampleWar.REPO.resolve("examples/spring-app"), "spring-app.war").toString(),
                         "--set", "session_store=jdbc", "--set", "session_jdbc_url=" + pg.jdbcUrl(),
                         "--set", "session_jdbc_user=postgres",
@@ -45,11 +45,11 @@ class JdbcSessionTest {
     @Test
     void sessionCounterIsSharedByTwoAppServersThroughPostgres() {
         try (PostgresCluster pg = PostgresCluster.start()) {
-            // One after the other: the first creates the session table, which two stores
-            // racing to create it could not both do.
-            try (MasterUnderTest a = MasterUnderTest.start(server(pg))) {
-                a.awaitServing(1);
-                try (MasterUnderTest b = MasterUnderTest.start(server(pg))) {
+            // The first server's two workers start together on an empty database: both may try
+            // to create the session table (one then deploys once more).
+            try (MasterUnderTest a = MasterUnderTest.start(server(pg, 2))) {
+                a.awaitServing(2);
+                try (MasterUnderTest b = MasterUnderTest.start(server(pg, 1))) {
                     b.awaitServing(1);
                     String first = counter(a.server(), null);
                     assertTrue(first.startsWith("HTTP/1.1 200 ") && first.endsWith("{\"count\":1}"),
