@@ -44,6 +44,12 @@ public final class AppServerMain implements Callable<Integer> {
     @Option(names = "--jwsgi", paramLabel = "CLASS:METHOD", description = "Run an unmodified uWSGI JWSGI application.")
     String jwsgi;
 
+    @Option(names = "--war", paramLabel = "PATH", description = "Run a Servlet web app: a .war file or an exploded directory.")
+    String war;
+
+    @Option(names = "--context-path", paramLabel = "PATH", description = "Context path of the web app, e.g. /shop (default /).")
+    String contextPath;
+
     @Option(names = "--dispatch", paramLabel = "MODE", description = "virtual-thread (default) or event-loop.")
     String dispatch;
 
@@ -85,6 +91,8 @@ public final class AppServerMain implements Callable<Integer> {
         put(o, "app", app);
         put(o, "classpath", classpath);
         put(o, "jwsgi", jwsgi);
+        put(o, "war", war);
+        put(o, "context_path", contextPath);
         put(o, "dispatch", dispatch);
         put(o, "max_concurrency", maxConcurrency);
         put(o, "max_vars_size", maxVarsSize);

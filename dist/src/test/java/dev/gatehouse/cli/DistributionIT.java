@@ -58,7 +58,8 @@ class DistributionIT {
 
         Set<String> jars = names(DIST.resolve("lib"));
         for (String prefix : List.of("dist-", "app-server-", "proxy-", "conf-", "uwsgi-codec-", "demo-app-", "picocli-",
-                "netty-transport-classes-epoll-", "logback-classic-", "tomlj-")) {
+                "netty-transport-classes-epoll-", "logback-classic-", "tomlj-", "app-server-servlet-", "jetty-ee11-webapp-",
+                "jetty-ee11-annotations-", "jetty-session-")) {
             assertTrue(jars.stream().anyMatch(j -> j.startsWith(prefix) && j.endsWith(".jar")), prefix + " in " + jars);
         }
         assertTrue(jars.stream().anyMatch(j -> j.matches("netty-transport-native-epoll-.*-linux-x86_64\\.jar")), jars::toString);
@@ -66,7 +67,8 @@ class DistributionIT {
         assertEquals(ConfigTemplate.appServer(), Files.readString(DIST.resolve("conf/gatehouse-app.toml")));
         assertEquals(ConfigTemplate.proxy(), Files.readString(DIST.resolve("conf/gatehouse-proxy.toml")));
         for (String file : List.of("static/index.html", "examples/hello-app/pom.xml",
-                "examples/hello-app/src/main/java/com/example/App.java", "examples/single-host/gatehouse-app.toml",
+                "examples/hello-app/src/main/java/com/example/App.java",
+                "examples/spring-app/pom.xml", "docs/servlet.md", "examples/single-host/gatehouse-app.toml",
                 "nginx-samples/unix-socket/gatehouse.conf", "systemd/gatehouse-app.service",
                 "systemd/gatehouse-proxy.service", "systemd/gatehouse-app.socket", "systemd/gatehouse-proxy.socket",
                 "docs/operations.md", "docs/configuration.md", "README.md")) {

@@ -126,7 +126,8 @@ public final class Master {
             return EXIT_CONFIG;
         }
         log.info("master (pid {}) listening on {}, starting {} worker(s) of {}", ProcessHandle.current().pid(),
-                describeListen(), target, config.jwsgi().map(j -> "JWSGI " + j).orElse(config.app()));
+                describeListen(), target, config.servlet().war().map(w -> "web app " + w)
+                        .orElseGet(() -> config.jwsgi().map(j -> "JWSGI " + j).orElse(config.app())));
         try {
             loop();
         } finally {

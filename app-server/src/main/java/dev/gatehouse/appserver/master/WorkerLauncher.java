@@ -59,7 +59,12 @@ final class WorkerLauncher {
     }
 
     private static void appArgs(AppServerConfig config, List<String> cmd) {
-        if (config.jwsgi().isPresent()) {
+        if (config.servlet().war().isPresent()) {
+            // The servlet engine reads its keys from the worker's settings; the training run
+            // deploys the same web app, so it gets them too.
+            config.servlet().workerSettings(config.bind()).forEach((k, v) -> cmd.add("--setting=" + k + "=" + v));
+            cmd.add("--war=" + config.servlet().war().get().toAbsolutePath().normalize());
+        } else if (config.jwsgi().isPresent()) {
             cmd.add("--jwsgi=" + config.jwsgi().get());
         } else {
             cmd.add("--app=" + config.app());

@@ -17,9 +17,24 @@ public final class AppLoader {
     private AppLoader() {
     }
 
-    /** The application could not be loaded; the message says what to fix. */
+    /**
+     * The class, in the {@code app-server-servlet} module, that runs a Servlet web app as an
+     * {@link Application}. Named, not linked: a worker running the native API or JWSGI never
+     * loads it, nor the servlet engine behind it.
+     */
+    static final String SERVLET_APPLICATION = "dev.gatehouse.appserver.servlet.ServletApplication";
+
+    /**
+     * The application could not be loaded or started; the message says what to fix, in one line.
+     * An {@link Application#start} may throw it too, for a failure it can explain (a web app that
+     * does not deploy), and the worker then logs that line and no stack trace.
+     */
     public static final class AppLoadException extends Exception {
-        AppLoadException(String message, Throwable cause) {
+        /**
+         * @param message what failed and what to fix, one line
+         * @param cause the underlying failure, or null
+         */
+        public AppLoadException(String message, Throwable cause) {
             super(message, cause);
         }
     }
@@ -61,6 +76,28 @@ public final class AppLoader {
             throw new AppLoadException("constructor of app class " + appClass + " threw " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new AppLoadException("cannot load app class " + appClass + ": " + e, e);
+        }
+    }
+
+    /**
+     * Loads the servlet engine's {@link Application}, which deploys the web app named by the
+     * {@code war} setting in its {@code start}.
+     *
+     * @param classpath extra jars (a JDBC driver for the session store, say) for the server side
+     *     of the web app, outside the web app's own class loader
+     */
+    public static Application loadWebApp(List<Path> classpath) throws AppLoadException {
+        ClassLoader loader = classLoader(classpath);
+        try {
+            Class<?> cls = Class.forName(SERVLET_APPLICATION, true, loader);
+            return (Application) cls.getConstructor(ClassLoader.class).newInstance(loader);
+        } catch (ClassNotFoundException e) {
+            throw new AppLoadException("war is set but the servlet engine is not on the server's class path"
+                    + " (app-server-servlet and Jetty jars belong in lib/)", e);
+        } catch (InvocationTargetException e) {
+            throw new AppLoadException("the servlet engine failed to load: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new AppLoadException("the servlet engine failed to load: " + e, e);
         }
     }
 

@@ -52,6 +52,7 @@ public final class WorkerMain {
     private final int generation;
     private final String app;
     private final String jwsgi;
+    private final Path war;
     private final List<Path> classpath = new ArrayList<>();
     private final String dispatch;
     private final int maxConcurrency;
@@ -100,6 +101,8 @@ public final class WorkerMain {
         generation = Integer.parseInt(take(o, "generation", "1"));
         app = o.remove("app");
         jwsgi = o.remove("jwsgi");
+        String w = o.remove("war");
+        war = w == null ? null : Path.of(w);
         String cp = o.remove("classpath");
         if (cp != null && !cp.isEmpty()) {
             for (String entry : cp.split(":")) {
@@ -153,7 +156,7 @@ public final class WorkerMain {
         long pid = ProcessHandle.current().pid();
         Application application;
         try {
-            application = AppLoader.load(classpath, app, jwsgi);
+            application = war != null ? AppLoader.loadWebApp(classpath) : AppLoader.load(classpath, app, jwsgi);
             application.start(new WorkerContext(workerId, pid, settings));
         } catch (AppLoader.AppLoadException e) {
             log.error("worker {} (pid {}): {}", workerId, pid, e.getMessage());
@@ -205,7 +208,7 @@ public final class WorkerMain {
             ctl.eventLoop().scheduleAtFixedRate(() -> ctl.writeAndFlush(heartbeat(server.stats()).toLine() + "\n"),
                     0, 1, TimeUnit.SECONDS);
             log.info("worker {} (pid {}, generation {}) ready, running {}", workerId, pid, generation,
-                    jwsgi != null ? "JWSGI " + jwsgi : app);
+                    war != null ? "web app " + war : jwsgi != null ? "JWSGI " + jwsgi : app);
             ctl.closeFuture().addListener(f -> {
                 if (stopGraceMillis < 0) {
                     log.warn("worker {} (pid {}): the master went away; stopping", workerId, pid);

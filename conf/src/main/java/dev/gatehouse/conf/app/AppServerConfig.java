@@ -58,6 +58,7 @@ import java.util.Optional;
  * @param cds whether workers map a shared class-data archive made by the master
  * @param logFile the log file; empty: standard error
  * @param logLevel least severe level logged
+ * @param servlet the Servlet web app keys ({@code war} and the rest)
  */
 public record AppServerConfig(
         Address bind,
@@ -87,7 +88,8 @@ public record AppServerConfig(
         List<String> jvmOptions,
         boolean cds,
         Optional<Path> logFile,
-        LogLevel logLevel) {
+        LogLevel logLevel,
+        ServletOptions servlet) {
 
     /** The file name the docs and the command line use for this config. */
     public static final String FILE_NAME = "gatehouse-app.toml";
@@ -114,6 +116,7 @@ public record AppServerConfig(
         jvmOptions = List.copyOf(jvmOptions);
         Objects.requireNonNull(logFile, "logFile");
         Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(servlet, "servlet");
     }
 
     /**
@@ -168,7 +171,10 @@ public record AppServerConfig(
                 r.get(DISPATCH), r.get(MAX_CONCURRENCY), r.get(MAX_VARS_SIZE), r.get(READ_TIMEOUT), r.get(KEEPALIVE),
                 r.get(TIMEOUT), r.get(HARAKIRI), r.get(MAX_REQUESTS), r.get(MAX_REQUESTS_JITTER), r.get(RELOAD_ON_RSS),
                 r.get(GRACEFUL_TIMEOUT), r.optional(PIDFILE), r.optional(STATS), r.get(JVM_OPTIONS),
-                r.get(CDS), r.optional(LOG_FILE), r.get(LOG_LEVEL));
+                r.get(CDS), r.optional(LOG_FILE), r.get(LOG_LEVEL),
+                new ServletOptions(r.optional(WAR), r.get(CONTEXT_PATH), r.optional(TEMP_DIR), r.get(SESSION_STORE),
+                        r.optional(SESSION_DIR), r.optional(SESSION_JDBC_URL), r.optional(SESSION_JDBC_USER),
+                        r.optional(SESSION_JDBC_PASSWORD), r.get(SESSION_TIMEOUT)));
         // Rules between keys only once every value is valid: a bad value was replaced by its
         // default, and checking a rule against that default would report a made-up second error.
         if (!r.hasErrors() && c.reusePort && c.bind.isUnix()) {
@@ -187,6 +193,15 @@ public record AppServerConfig(
         }
         if (!r.hasErrors() && c.maxRequestsJitter > 0 && c.maxRequests == 0) {
             r.reject(MAX_REQUESTS_JITTER, "0 while max_requests is 0 (the jitter only spreads max_requests)");
+        }
+        if (!r.hasErrors() && c.servlet.war().isPresent() && c.jwsgi.isPresent()) {
+            r.reject(WAR, "either war or jwsgi, not both: war runs a Servlet web app in place of app");
+        }
+        if (!r.hasErrors() && c.servlet.war().isPresent() && c.dispatch == Dispatch.EVENT_LOOP) {
+            r.reject(DISPATCH, "virtual-thread when war is set: Servlet apps block");
+        }
+        if (!r.hasErrors() && c.servlet.sessionStore() == SessionStore.JDBC && c.servlet.sessionJdbcUrl().isEmpty()) {
+            r.reject(SESSION_JDBC_URL, "a JDBC URL when session_store is jdbc");
         }
         r.finish();
         return c;
@@ -212,6 +227,15 @@ public record AppServerConfig(
         }
         return w.put(CLASSPATH, classpath)
                 .put(JWSGI, jwsgi)
+                .put(WAR, servlet.war())
+                .put(CONTEXT_PATH, servlet.contextPath())
+                .put(TEMP_DIR, servlet.tempDir())
+                .put(SESSION_STORE, servlet.sessionStore())
+                .put(SESSION_DIR, servlet.sessionDir())
+                .put(SESSION_JDBC_URL, servlet.sessionJdbcUrl())
+                .put(SESSION_JDBC_USER, servlet.sessionJdbcUser())
+                .put(SESSION_JDBC_PASSWORD, servlet.sessionJdbcPassword())
+                .put(SESSION_TIMEOUT, servlet.sessionTimeout())
                 .put(DISPATCH, dispatch)
                 .put(MAX_CONCURRENCY, maxConcurrency)
                 .put(MAX_VARS_SIZE, maxVarsSize)

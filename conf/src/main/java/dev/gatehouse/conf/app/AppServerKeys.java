@@ -58,6 +58,28 @@ final class AppServerKeys {
             ValueType.parsed("Class:method", "Class:method, such as com.example.Hello:application",
                     JwsgiEntryPoint::parse, JwsgiEntryPoint::toString),
             "Run an unmodified uWSGI JWSGI application, Class:method, in place of app (not both in one place)");
+    static final Key<Path> WAR = Key.optional("war", ValueType.path(),
+            "Run a Jakarta Servlet 6.1 web app in place of app: a .war file or an exploded directory (Spring MVC, Jersey, plain servlets)");
+    static final Key<String> CONTEXT_PATH = Key.of("context_path",
+            ValueType.string("context path", "/ or a path such as /shop, without a trailing slash",
+                    s -> s.equals("/") || s.startsWith("/") && !s.endsWith("/") && !s.contains("//")),
+            "/", "Context path the web app (war) is deployed at");
+    static final Key<Path> TEMP_DIR = Key.optional("temp_dir", ValueType.path(),
+            "Where each worker unpacks the war and spools multipart uploads; unset: the system temp directory");
+    static final Key<SessionStore> SESSION_STORE = Key.of("session_store",
+            ValueType.oneOf(SessionStore.values(), SessionStore::token), SessionStore.FILE,
+            "Where web app sessions live, shared by all workers: file (session_dir) or jdbc (session_jdbc_url, for several hosts)");
+    static final Key<Path> SESSION_DIR = Key.optional("session_dir", ValueType.path(),
+            "Directory of the file session store; unset: one under the system temp directory named after bind and war");
+    static final Key<String> SESSION_JDBC_URL = Key.optional("session_jdbc_url",
+            ValueType.string("JDBC URL", "a JDBC URL, such as jdbc:postgresql://db/app", s -> s.startsWith("jdbc:")),
+            "Database of the jdbc session store; its driver jar goes on classpath");
+    static final Key<String> SESSION_JDBC_USER = Key.optional("session_jdbc_user", ValueType.string(),
+            "User of the jdbc session store's database");
+    static final Key<String> SESSION_JDBC_PASSWORD = Key.optional("session_jdbc_password", ValueType.string(),
+            "Password of the jdbc session store's database");
+    static final Key<Duration> SESSION_TIMEOUT = Key.of("session_timeout", ValueType.positiveDuration(),
+            Duration.ofMinutes(30), "How long an unused web app session lives, unless the app's web.xml says otherwise");
     static final Key<Dispatch> DISPATCH = Key.of("dispatch", ValueType.oneOf(Dispatch.values(), Dispatch::token),
             Dispatch.VIRTUAL_THREAD,
             "Where requests run: virtual-thread (blocking code is fine) or event-loop (non-blocking apps only)");
@@ -112,7 +134,8 @@ final class AppServerKeys {
 
     /** Every key, in the order files, docs and rendered configs list them. */
     static final List<Key<?>> ALL = List.of(BIND, SOCKET_MODE, SOCKET_OWNER, SOCKET_GROUP, BACKLOG, ALLOW, REUSE_PORT,
-            WORKERS, APP, CLASSPATH, JWSGI, DISPATCH, MAX_CONCURRENCY, MAX_VARS_SIZE, READ_TIMEOUT, KEEPALIVE,
+            WORKERS, APP, CLASSPATH, JWSGI, WAR, CONTEXT_PATH, TEMP_DIR, SESSION_STORE, SESSION_DIR, SESSION_JDBC_URL,
+            SESSION_JDBC_USER, SESSION_JDBC_PASSWORD, SESSION_TIMEOUT, DISPATCH, MAX_CONCURRENCY, MAX_VARS_SIZE, READ_TIMEOUT, KEEPALIVE,
             TIMEOUT, HARAKIRI, MAX_REQUESTS, MAX_REQUESTS_JITTER, RELOAD_ON_RSS, GRACEFUL_TIMEOUT, PIDFILE,
             STATS, JVM_OPTIONS, CDS, LOG_FILE, LOG_LEVEL);
 }

@@ -41,6 +41,15 @@ class AppServerConfigTest {
             app = "com.example.Shop"
             classpath = ["/srv/shop/shop.jar", "/srv/shop/lib/*"]
             jwsgi = "com.example.Hello:application"
+            war = "/srv/shop/shop.war"
+            context_path = "/shop"
+            temp_dir = "/var/tmp/shop"
+            session_store = "jdbc"
+            session_dir = "/var/lib/shop/sessions"
+            session_jdbc_url = "jdbc:postgresql://db.example.com/shop"
+            session_jdbc_user = "shop"
+            session_jdbc_password = "secret"
+            session_timeout = "1h"
             dispatch = "event-loop"
             max_concurrency = 200
             max_vars_size = "32k"
@@ -59,6 +68,16 @@ class AppServerConfigTest {
             log_file = "/var/log/gatehouse/app.log"
             log_level = "debug"
             """;
+
+    /** The full example less its war line: war excludes both jwsgi and event-loop dispatch. */
+    private static String withoutWar(String toml) {
+        return toml.replace("war = \"/srv/shop/shop.war\"\n", "");
+    }
+
+    private static ServletOptions servletDefaults() {
+        return new ServletOptions(Optional.empty(), "/", Optional.empty(), SessionStore.FILE, Optional.empty(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofMinutes(30));
+    }
 
     private static AppServerConfig parse(String toml) {
         return AppServerConfig.fromToml(toml, FILE, Map.of());
@@ -79,7 +98,7 @@ class AppServerConfigTest {
                 true, Duration.ofSeconds(30), Duration.ZERO, 0, 0, Size.ZERO, Duration.ofSeconds(30), Optional.empty(),
                 Optional.empty(),
                 List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError"),
-                true, Optional.empty(), LogLevel.INFO);
+                true, Optional.empty(), LogLevel.INFO, servletDefaults());
     }
 
     @Test
@@ -97,7 +116,7 @@ class AppServerConfigTest {
     @Test
     void fullExampleLoadsEveryKey() {
         // jwsgi and app are exclusive, so the example's app line is checked on its own below.
-        AppServerConfig c = parse(FULL_EXAMPLE.replace("app = \"com.example.Shop\"\n", ""));
+        AppServerConfig c = parse(withoutWar(FULL_EXAMPLE.replace("app = \"com.example.Shop\"\n", "")));
         assertEquals(new AppServerConfig(Address.unix("/run/gatehouse/app.sock"), new FileMode(0600),
                 Optional.of("www-data"), Optional.of("www-data"), 512, List.of(), false, 8, "dev.gatehouse.demo.DemoApp",
                 List.of("/srv/shop/shop.jar", "/srv/shop/lib/*"),
@@ -105,8 +124,11 @@ class AppServerConfigTest {
                 Size.ofKilobytes(32), Duration.ofSeconds(10), false, Duration.ofMinutes(1), Duration.ofSeconds(45),
                 10000, 500, Size.ofMegabytes(512), Duration.ofSeconds(20), Optional.of(Path.of("/run/gatehouse/app.pid")),
                 Optional.of(Address.inet("127.0.0.1", 9191)), List.of("-Xmx1g", "-XX:+UseZGC"), false,
-                Optional.of(Path.of("/var/log/gatehouse/app.log")), LogLevel.DEBUG), c);
-        assertEquals("com.example.Shop", parse(FULL_EXAMPLE.replace("jwsgi = \"com.example.Hello:application\"\n", "")).app());
+                Optional.of(Path.of("/var/log/gatehouse/app.log")), LogLevel.DEBUG,
+                new ServletOptions(Optional.empty(), "/shop", Optional.of(Path.of("/var/tmp/shop")), SessionStore.JDBC,
+                        Optional.of(Path.of("/var/lib/shop/sessions")), Optional.of("jdbc:postgresql://db.example.com/shop"),
+                        Optional.of("shop"), Optional.of("secret"), Duration.ofHours(1))), c);
+        assertEquals("com.example.Shop", parse(withoutWar(FULL_EXAMPLE).replace("jwsgi = \"com.example.Hello:application\"\n", "")).app());
     }
 
     @Test
@@ -120,7 +142,7 @@ class AppServerConfigTest {
     @Test
     void keysListEveryKeyWithTypeDefaultAndDescription() {
         List<KeySpec> keys = AppServerConfig.keys();
-        assertEquals(28, keys.size());
+        assertEquals(37, keys.size());
         assertEquals(new KeySpec("bind", "address", "\"127.0.0.1:3031\"",
                 "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges"),
                 keys.get(0));
@@ -141,9 +163,9 @@ class AppServerConfigTest {
 
     @Test
     void rendersTomlThatLoadsBackEqual() {
-        AppServerConfig full = parse(FULL_EXAMPLE.replace("app = \"com.example.Shop\"\n", ""));
+        AppServerConfig full = parse(withoutWar(FULL_EXAMPLE.replace("app = \"com.example.Shop\"\n", "")));
         assertEquals(full, parse(full.toToml()));
-        AppServerConfig withApp = parse(FULL_EXAMPLE.replace("jwsgi = \"com.example.Hello:application\"\n", ""));
+        AppServerConfig withApp = parse(withoutWar(FULL_EXAMPLE).replace("jwsgi = \"com.example.Hello:application\"\n", ""));
         assertEquals(withApp, parse(withApp.toToml()));
         assertEquals(AppServerConfig.defaults(), parse(AppServerConfig.defaults().toToml()));
     }
@@ -480,10 +502,51 @@ class AppServerConfigTest {
     }
 
     @Test
+    void warRunsInPlaceOfAppAndRoundTrips() {
+        AppServerConfig c = parse("war = \"/srv/shop.war\"\ncontext_path = \"/shop\"\n");
+        assertEquals(Optional.of(Path.of("/srv/shop.war")), c.servlet().war());
+        assertEquals("/shop", c.servlet().contextPath());
+        assertEquals(SessionStore.FILE, c.servlet().sessionStore());
+        assertEquals(c, parse(c.toToml()));
+    }
+
+    @Test
     void allowRejectsNamesBadPrefixesAndUnixSockets() {
         assertTrue(overrideError(Map.of("allow", "gateway.internal")).contains("an IP address or CIDR range"));
         assertTrue(overrideError(Map.of("bind", "0.0.0.0:3031", "allow", "10.0.0.0/33")).contains("a prefix length from 0 to 32"));
         assertTrue(overrideError(Map.of("bind", "unix:/run/gatehouse/app.sock", "allow", "10.0.0.1"))
                 .contains("empty when bind is a unix socket"));
+    }
+
+    @Test
+    void warExcludesJwsgiAndEventLoopDispatch() {
+        assertEquals("gatehouse-app.toml: war = \"/srv/shop.war\": expected either war or jwsgi, not both:"
+                + " war runs a Servlet web app in place of app",
+                error("war = \"/srv/shop.war\"\njwsgi = \"com.example.Hello:application\"\n"));
+        assertEquals("gatehouse-app.toml: dispatch = \"event-loop\": expected virtual-thread when war is set:"
+                + " Servlet apps block", error("war = \"/srv/shop.war\"\ndispatch = \"event-loop\"\n"));
+    }
+
+    @Test
+    void jdbcSessionStoreNeedsAUrl() {
+        assertTrue(error("session_store = \"jdbc\"\n").contains("session_jdbc_url"),
+                error("session_store = \"jdbc\"\n"));
+    }
+
+    @Test
+    void rejectsContextPathWithTrailingSlash() {
+        assertTrue(error("context_path = \"/shop/\"\n").contains("expected / or a path such as /shop"),
+                error("context_path = \"/shop/\"\n"));
+    }
+
+    @Test
+    void sessionDirDefaultsToOnePerBindAndWar() {
+        ServletOptions a = parse("war = \"/srv/a.war\"\n").servlet();
+        ServletOptions b = parse("war = \"/srv/b.war\"\n").servlet();
+        Address bind = Address.unix("/run/app.sock");
+        assertEquals(a.effectiveSessionDir(bind), a.effectiveSessionDir(bind));
+        assertTrue(!a.effectiveSessionDir(bind).equals(b.effectiveSessionDir(bind)));
+        assertTrue(!a.effectiveSessionDir(bind).equals(a.effectiveSessionDir(Address.inet("127.0.0.1", 3031))));
+        assertEquals(Path.of("/var/s"), parse("session_dir = \"/var/s\"\n").servlet().effectiveSessionDir(bind));
     }
 }
