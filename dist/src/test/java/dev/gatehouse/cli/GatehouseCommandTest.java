@@ -37,8 +37,8 @@ class GatehouseCommandTest {
     }
 
     @Test
-    void hasTheFiveSubcommandsInHelpOrder() {
-        assertEquals(List.of("run", "app-server", "proxy", "check-config", "version"),
+    void hasTheSixSubcommandsInHelpOrder() {
+        assertEquals(List.of("run", "app-server", "proxy", "ctl", "check-config", "version"),
                 List.copyOf(Gatehouse.commandLine().getSubcommands().keySet()));
     }
 
