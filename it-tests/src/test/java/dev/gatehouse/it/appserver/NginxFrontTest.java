@@ -249,8 +249,8 @@ class NginxFrontTest {
         long n = 200 * MIB;
         List<ProcessHandle> before = WorkerProcesses.of(app);
         assertEquals(workers, before, "the workers changed before the download\n" + diagnostics());
-        before.forEach(w -> assertTrue(w.info().arguments().map(a -> Arrays.asList(a).contains("-Xmx48m")).orElse(false),
-                () -> "worker " + w.pid() + " does not run with -Xmx48m: " + w.info().commandLine().orElse("?")));
+        before.forEach(w -> assertTrue(dev.gatehouse.it.support.ProcessCommandLine.has(w, "-Xmx48m"),
+                () -> "worker " + w.pid() + " does not run with -Xmx48m: " + dev.gatehouse.it.support.ProcessCommandLine.of(w)));
         Map<Long, Long> rssBefore = rss(before);
         String logMark = app.log();
 

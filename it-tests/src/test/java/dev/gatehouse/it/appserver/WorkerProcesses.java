@@ -26,7 +26,7 @@ final class WorkerProcesses {
     static List<ProcessHandle> of(GatehouseAppServer server) {
         return server.handle().children()
                 .filter(ProcessHandle::isAlive)
-                .filter(p -> p.info().commandLine().map(c -> c.contains(WORKER_MAIN)).orElse(false))
+                .filter(p -> dev.gatehouse.it.support.ProcessCommandLine.has(p, WORKER_MAIN))
                 .sorted()
                 .toList();
     }

@@ -290,7 +290,7 @@ final class MasterUnderTest implements AutoCloseable {
 
     /** @return whether the process is a Gatehouse worker JVM (its command line names WorkerMain) */
     static boolean isWorkerJvm(ProcessHandle h) {
-        return h.info().commandLine().map(c -> c.contains(WORKER_MAIN)).orElse(false);
+        return dev.gatehouse.it.support.ProcessCommandLine.has(h, WORKER_MAIN);
     }
 
     static void sleep(Duration d) {
