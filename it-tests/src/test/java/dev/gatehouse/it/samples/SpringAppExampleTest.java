@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -36,7 +35,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SpringAppExampleTest {
 
     private static final Duration BOOT = Duration.ofSeconds(120);
-    private static final Pattern DEPLOYED = Pattern.compile("worker \\d+ \\(pid \\d+, generation \\d+\\) ready, running web app");
 
     private final ResourceStack processes = new ResourceStack();
     private GatehouseAppServer app;
@@ -52,7 +50,7 @@ class SpringAppExampleTest {
                         "--set", "jvm_options=-Xmx128m -XX:+UseSerialGC")
                 .startTimeout(BOOT)
                 .start());
-        awaitDeployed(app, 2);
+        app.awaitWebAppDeployed(2, BOOT);
         nginx = processes.push(Nginx.builder().server(Nginx.uwsgiLocation("/", app.uwsgiPass(), 0)).start());
         proxy = processes.push(GatehouseProxy.builder()
                 .jvmArgs("-Xmx64m", "-XX:+UseSerialGC")
@@ -65,26 +63,6 @@ class SpringAppExampleTest {
                         upstream = "app"
                         """.formatted(app.uwsgiPass()))
                 .start());
-    }
-
-    /** Waits for the log lines of {@code count} workers that deployed the web app. */
-    static void awaitDeployed(GatehouseAppServer server, int count) {
-        long deadline = System.nanoTime() + BOOT.toNanos();
-        while (server.log().lines().filter(l -> DEPLOYED.matcher(l).find()).count() < count) {
-            if (System.nanoTime() > deadline || !server.handle().isAlive()) {
-                throw new AssertionError(count + " workers did not deploy the web app\n" + server.diagnostics());
-            }
-            sleep(Duration.ofMillis(100));
-        }
-    }
-
-    static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 
     @AfterAll

@@ -57,7 +57,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ServletDifferentialTest {
 
     private static final Duration BOOT = Duration.ofSeconds(120);
-    private static final Pattern DEPLOYED = Pattern.compile("worker \\d+ \\(pid \\d+, generation \\d+\\) ready, running web app");
     private static final Pattern SESSION_ID = Pattern.compile("JSESSIONID=[^;]+");
     private static final int MIB = 1024 * 1024;
     /** Jetty's reason phrase to the worker's (RFC 9110) one, where they differ. */
@@ -96,13 +95,7 @@ class ServletDifferentialTest {
                         "--set", "jvm_options=-Xmx256m -XX:+UseSerialGC")
                 .startTimeout(BOOT)
                 .start());
-        long deadline = System.nanoTime() + BOOT.toNanos();
-        while (app.log().lines().noneMatch(l -> DEPLOYED.matcher(l).find())) {
-            if (System.nanoTime() > deadline || !app.handle().isAlive()) {
-                throw new AssertionError("the web app did not deploy\n" + app.diagnostics());
-            }
-            sleep(Duration.ofMillis(100));
-        }
+        app.awaitWebAppDeployed(1, BOOT);
         Nginx nginx = processes.push(Nginx.builder()
                 .server("""
                         client_max_body_size 64m;
@@ -125,15 +118,6 @@ class ServletDifferentialTest {
                         """.formatted(app.uwsgiPass()))
                 .start());
         return new Stack(reference, app, nginx, proxy);
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 
     @AfterAll

@@ -115,6 +115,20 @@ public final class GatehouseAppServer implements AutoCloseable {
         return process.waitForExit(bound);
     }
 
+    /**
+     * Waits until {@code count} workers have logged that they are ready running a web app
+     * (a WAR deploys after the socket accepts), failing at once if the server exits.
+     *
+     * @param count how many workers
+     * @param timeout the bound
+     */
+    public void awaitWebAppDeployed(int count, Duration timeout) {
+        java.util.regex.Pattern deployed = java.util.regex.Pattern.compile(
+                "worker \\d+ \\(pid \\d+, generation \\d+\\) ready, running web app");
+        process.awaitLog(count + " worker(s) deploying the web app",
+                text -> text.lines().filter(l -> deployed.matcher(l).find()).count() >= count, timeout);
+    }
+
     /** @return the server's stdout/stderr so far */
     public String log() {
         return process.log();
