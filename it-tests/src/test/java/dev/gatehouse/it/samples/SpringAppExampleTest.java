@@ -54,14 +54,7 @@ class SpringAppExampleTest {
         nginx = processes.push(Nginx.builder().server(Nginx.uwsgiLocation("/", app.uwsgiPass(), 0)).start());
         proxy = processes.push(GatehouseProxy.builder()
                 .jvmArgs("-Xmx64m", "-XX:+UseSerialGC")
-                .toml("""
-                        access_log = "off"
-                        [upstream.app]
-                        servers = ["%s"]
-                        [[location]]
-                        path = "/"
-                        upstream = "app"
-                        """.formatted(app.uwsgiPass()))
+                .forwardingEverythingTo(app.uwsgiPass())
                 .start());
     }
 

@@ -128,6 +128,23 @@ public final class GatehouseProxy implements AutoCloseable {
         }
 
         /**
+         * The usual test front: no access log, and every path forwarded to one uwsgi server.
+         *
+         * @param uwsgiPass the server, as {@code unix:/path} or {@code host:port}
+         * @return this
+         */
+        public Builder forwardingEverythingTo(String uwsgiPass) {
+            return toml("""
+                    access_log = "off"
+                    [upstream.app]
+                    servers = ["%s"]
+                    [[location]]
+                    path = "/"
+                    upstream = "app"
+                    """.formatted(uwsgiPass));
+        }
+
+        /**
          * @param text the config file's content; the fixture sets {@code listen} with a flag
          * @return this
          */

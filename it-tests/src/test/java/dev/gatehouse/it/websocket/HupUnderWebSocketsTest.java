@@ -47,14 +47,7 @@ class HupUnderWebSocketsTest {
                 .start());
         proxy = processes.push(GatehouseProxy.builder()
                 .jvmArgs("-Xmx128m", "-XX:+UseSerialGC")
-                .toml("""
-                        access_log = "off"
-                        [upstream.app]
-                        servers = ["%s"]
-                        [[location]]
-                        path = "/"
-                        upstream = "app"
-                        """.formatted(app.uwsgiPass()))
+                .forwardingEverythingTo(app.uwsgiPass())
                 .start());
     }
 

@@ -50,14 +50,7 @@ class ProxyInFrontOfUwsgiWebSocketTest {
                 .startTimeout(Duration.ofSeconds(60)).start());
         proxy = processes.push(GatehouseProxy.builder()
                 .jvmArgs("-Xmx64m", "-XX:+UseSerialGC")
-                .toml("""
-                        access_log = "off"
-                        [upstream.app]
-                        servers = ["%s"]
-                        [[location]]
-                        path = "/"
-                        upstream = "app"
-                        """.formatted(uwsgi.uwsgiPass()))
+                .forwardingEverythingTo(uwsgi.uwsgiPass())
                 .start());
     }
 

@@ -69,14 +69,7 @@ class WebSocketEndToEndTest {
         proxy = processes.push(GatehouseProxy.builder()
                 .jvmArgs("-Xmx128m", "-XX:+UseSerialGC")
                 .tls(certs.resolve("localhost.pem"), certs.resolve("localhost.key"))
-                .toml("""
-                        access_log = "off"
-                        [upstream.app]
-                        servers = ["%s"]
-                        [[location]]
-                        path = "/"
-                        upstream = "app"
-                        """.formatted(app.uwsgiPass()))
+                .forwardingEverythingTo(app.uwsgiPass())
                 .start());
         nginx = processes.push(Nginx.builder()
                 .serverName("127.0.0.1")
