@@ -174,6 +174,25 @@ public final class UwsgiVarsBuilder {
         out.writeBytes(bytes, 0, size);
     }
 
+    /** The size of the whole packet head {@link #encodePacketTo} writes: the 4-byte header and the vars block. */
+    public int packetSize() {
+        return PacketHeader.SIZE + size;
+    }
+
+    /**
+     * Writes a packet head to {@code out}: the 4-byte header ({@code modifier1}, the block's size
+     * little-endian, {@code modifier2}) and then the vars block. The body, if any, follows it on
+     * the wire as raw bytes, {@code CONTENT_LENGTH} of them.
+     *
+     * @throws IllegalArgumentException when a modifier is not a u8
+     */
+    public void encodePacketTo(ByteBuf out, int modifier1, int modifier2) {
+        PacketHeader.checkModifier("modifier1", modifier1);
+        PacketHeader.checkModifier("modifier2", modifier2);
+        PacketHeader.write(out, modifier1, size, modifier2);
+        out.writeBytes(bytes, 0, size);
+    }
+
     /**
      * A {@link UwsgiVars} over a copy of the block in an unpooled heap buffer; the builder may be
      * reused afterwards. Release the result (or the {@link UwsgiRequest} made from it) as usual.

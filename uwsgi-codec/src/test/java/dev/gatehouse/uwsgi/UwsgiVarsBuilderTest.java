@@ -43,6 +43,37 @@ class UwsgiVarsBuilderTest {
     }
 
     @Test
+    void packetHeadIsNginxsPacketUpToTheBodyByteForByte() {
+        for (NginxPacket packet : NginxPacket.all()) {
+            UwsgiVarsBuilder builder = UwsgiVars.builder();
+            packet.vars().forEach(v -> builder.add(v.key(), v.value()));
+            ByteBuf out = ByteBufAllocator.DEFAULT.buffer();
+            try {
+                builder.encodePacketTo(out, packet.bytes()[0] & 0xFF, packet.bytes()[3] & 0xFF);
+                assertEquals(4 + packet.datasize(), builder.packetSize(), packet.name());
+                assertArrayEquals(Arrays.copyOf(packet.bytes(), 4 + packet.datasize()), ByteBufUtil.getBytes(out),
+                        packet.name());
+            } finally {
+                out.release();
+            }
+        }
+    }
+
+    @Test
+    void packetHeadRefusesAModifierThatIsNotAByte() {
+        UwsgiVarsBuilder builder = new UwsgiVarsBuilder().add("A", "b");
+        ByteBuf out = ByteBufAllocator.DEFAULT.buffer();
+        try {
+            assertThrows(IllegalArgumentException.class, () -> builder.encodePacketTo(out, 256, 0));
+            assertThrows(IllegalArgumentException.class, () -> builder.encodePacketTo(out, 0, -1));
+            builder.encodePacketTo(out, 255, 255);
+            assertArrayEquals(new byte[] {(byte) 0xFF, 6, 0, (byte) 0xFF, 1, 0, 'A', 1, 0, 'b'}, ByteBufUtil.getBytes(out));
+        } finally {
+            out.release();
+        }
+    }
+
+    @Test
     void writesKeysAndValuesInEachEncoding() {
         UwsgiVarsBuilder builder = new UwsgiVarsBuilder(0)
                 .add(StandardVars.REQUEST_METHOD, "GET")

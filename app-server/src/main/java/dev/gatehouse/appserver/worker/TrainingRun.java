@@ -66,9 +66,8 @@ final class TrainingRun {
                 .add("SERVER_PROTOCOL", "HTTP/1.1").add("REQUEST_SCHEME", "http")
                 .add("REMOTE_ADDR", "127.0.0.1").add("REMOTE_PORT", "1").add("SERVER_PORT", "80")
                 .add("SERVER_NAME", "localhost").add("HTTP_HOST", "localhost").add("HTTP_USER_AGENT", "gatehouse-training");
-        ByteBuf buf = Unpooled.buffer();
-        buf.writeByte(0).writeShortLE(vars.encodedSize()).writeByte(0);
-        vars.encodeTo(buf);
+        ByteBuf buf = Unpooled.buffer(vars.packetSize() + bodyLength);
+        vars.encodePacketTo(buf, 0, 0);
         buf.writeZero(bodyLength);
         byte[] bytes = ByteBufUtil.getBytes(buf);
         buf.release();

@@ -209,12 +209,8 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
             finishWithError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null);
             return false;
         }
-        int size = vars.encodedSize();
-        ByteBuf buf = Unpooled.buffer(4 + size);
-        buf.writeByte(cfg.modifier1());
-        buf.writeShortLE(size);
-        buf.writeByte(cfg.modifier2());
-        vars.encodeTo(buf);
+        ByteBuf buf = Unpooled.buffer(vars.packetSize());
+        vars.encodePacketTo(buf, cfg.modifier1(), cfg.modifier2());
         packet = buf;
         return true;
     }
