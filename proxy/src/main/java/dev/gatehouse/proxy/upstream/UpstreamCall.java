@@ -613,6 +613,9 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
                 c.close();
             }
         }
+        // Before the client sees the end: it may send its next handshake at once, on another
+        // event loop, and must find the slot free.
+        releaseTunnelSlot();
         if (headSentToClient) {
             ex.finish();
         }
@@ -763,12 +766,16 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         }
     }
 
-    private void cleanup() {
-        releaseFlushes();
+    private void releaseTunnelSlot() {
         if (tunnels != null) {
             tunnels.release(location);
             tunnels = null;
         }
+    }
+
+    private void cleanup() {
+        releaseFlushes();
+        releaseTunnelSlot();
         if (buffer != null) {
             buffer.close();
             buffer = null;
