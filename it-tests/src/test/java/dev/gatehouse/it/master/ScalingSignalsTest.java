@@ -31,7 +31,10 @@ class ScalingSignalsTest {
             awaitChildren(master, three);
             assertEquals(1, master.logLines("TTIN: workers 2 -> 3").size(), master::diagnostics);
 
+            // One signal at a time: the kernel keeps one pending signal of a kind, so a second
+            // TTOU sent before the JVM took the first would merge with it.
             master.signal("TTOU");
+            master.awaitLogLine("TTOU: workers 3 -> 2", Duration.ofSeconds(60));
             master.signal("TTOU");
             Set<Long> one = master.awaitServing(1);
             assertEquals(1, master.stats().targetWorkers());
