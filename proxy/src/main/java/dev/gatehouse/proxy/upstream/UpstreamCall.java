@@ -4,41 +4,20 @@ import dev.gatehouse.conf.proxy.LocationConfig;
 import dev.gatehouse.conf.proxy.UpstreamConfig;
 import dev.gatehouse.proxy.http.Exchange;
 import dev.gatehouse.proxy.http.ParsedRequest;
-import dev.gatehouse.proxy.tunnel.Tunnel;
+import dev.gatehouse.proxy.upstream.NextUpstream.Failure;
+import dev.gatehouse.proxy.upstream.UpstreamDeadline.Wait;
 import dev.gatehouse.proxy.upstream.UpstreamHandler.RequestBodySink;
-import dev.gatehouse.uwsgi.UwsgiVarsBuilder;
-import dev.gatehouse.uwsgi.UwsgiVarsTooLargeException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelProgressiveFuture;
-import io.netty.channel.ChannelProgressiveFutureListener;
-import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,26 +25,27 @@ import org.slf4j.LoggerFactory;
  * One request forwarded to an upstream pool, start to end, on the client connection's event loop
  * (the upstream connection lives on the same loop, so nothing here is shared between threads).
  *
- * <p>The body is either buffered whole first ({@code request_buffering}, and always for a chunked
- * client body, which then goes with the de-chunked {@code CONTENT_LENGTH}, as nginx does) or
- * streamed behind the packet head with backpressure both ways. The response head is read as
- * nginx does ({@link UwsgiResponseDecoder}), its headers filtered ({@link ResponseHeaders}), and
- * the body streamed to the client: client lagging, upstream reads paused.
- *
- * <p>Failures follow nginx's {@code uwsgi_next_upstream error timeout}: a connect failure moves
- * to the next server; a request already sent moves on only if its method is idempotent, its body
- * can be sent again and no response byte came back; tries and time are bounded by
- * {@code next_upstream_tries} / {@code next_upstream_timeout}. Errors answer 502, timeouts 504;
- * after the response head went out, the client connection is cut instead. A pooled connection
- * that turns out closed before any response byte is retried once on a fresh connection, whatever
- * the method: the server closed it while idle, so it never saw the request.
+ * <p>This is the generic part, as nginx's {@code ngx_http_upstream.c}: picking a server,
+ * connecting, moving through the {@link CallPhase phases}, and ending in one place, {@link #end}.
+ * The pieces it drives: {@link RequestBodyRelay} builds the packet and writes it with the body,
+ * buffered or streamed; {@link ResponseRelay} relays an ordinary response, body streamed with
+ * backpressure; {@link ResponseHeadAction} and {@link AppNamedFile} handle a 101,
+ * {@code X-Accel-Redirect} and {@code X-Sendfile}; {@link UpstreamDeadline} keeps the send and
+ * read timeouts; {@link NextUpstream} decides what follows a failure: the next server, a fresh
+ * connection, 502 or 504, or, after the response head went out, cutting the client connection.
  */
-final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener {
+final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener, UpstreamDeadline.Watched,
+        RequestBodyRelay.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamCall.class);
 
-    /** Body bytes queued for a not yet connected or not writable upstream before client reads pause. */
-    private static final int STREAM_QUEUE_LIMIT = 64 * 1024;
+    /** The one retry on a fresh connection after a pooled one turned out closed by the server. */
+    private enum StaleRetry {
+        UNUSED,
+        /** The next attempt opens a fresh connection. */
+        DUE,
+        USED
+    }
 
     private final Exchange ex;
     private final UpstreamPool pool;
@@ -73,42 +53,19 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
     private final LocationConfig location;
     private final ParsedRequest request;
     private final EventLoop loop;
-    private final boolean streaming;
-    private final boolean idempotent;
+    private final boolean resendableMethod;
     private final long startNanos = System.nanoTime();
+    private final UpstreamDeadline deadline;
+    private final RequestBodyRelay body;
+    private final ResponseRelay response;
 
-    // request body
-    private RequestBodyBuffer buffer;
-    private final ArrayDeque<ByteBuf> queued = new ArrayDeque<>();
-    private long queuedBytes;
-    private boolean bodyComplete;
-    private boolean bodyStarted;
-    private ByteBuf packet;
-
-    // attempts
+    private CallPhase phase = CallPhase.READING_REQUEST;
     private final Set<UpstreamPeer> tried = new HashSet<>();
     private int tries;
-    private boolean staleRetried;
-    private boolean freshOnly;
+    private StaleRetry staleRetry = StaleRetry.UNUSED;
+    private Failure lastFailure;
     private UpstreamPeer peer;
     private UpstreamConnection conn;
-    private boolean reusedConnection;
-    private boolean requestWritten;
-    private boolean allQueued;
-    private int writesOutstanding;
-    private boolean requestSent;
-    private long lastWriteNanos;
-    private long lastReadNanos;
-    private boolean readsPaused;
-    private ScheduledFuture<?> timer;
-    private boolean lastFailureTimeout;
-
-    // response
-    private ResponseHead head;
-    private boolean headSentToClient;
-    private boolean closeDelimited;
-    private boolean done;
-    private boolean flushesHeld;
 
     /** For an upgrade request: the slots its tunnel counts against, one of them held by this call. */
     private TunnelSlots tunnels;
@@ -125,23 +82,16 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         this.location = ex.route().location();
         this.request = ex.request();
         this.loop = ex.eventLoop();
-        // nginx buffers a chunked body even with uwsgi_request_buffering off.
-        this.streaming = request.hasBody() && !request.chunked() && !location.requestBuffering();
-        HttpMethod m = request.method();
-        // nginx: POST, LOCK and PATCH are never retried once sent (ngx_http_upstream_next). An
-        // upgrade request is not either: a server may have switched protocols and begun work.
-        this.idempotent = !m.equals(HttpMethod.POST) && !m.equals(HttpMethod.PATCH) && !m.name().equals("LOCK")
-                && tunnels == null;
+        this.resendableMethod = NextUpstream.resendableMethod(request.method(), tunnels != null);
+        this.deadline = new UpstreamDeadline(loop, cfg.sendTimeout(), cfg.readTimeout(), this);
+        this.body = new RequestBodyRelay(ex, location, cfg, deadline, this);
+        this.response = new ResponseRelay(ex, deadline);
     }
 
     void begin() {
         ex.onAbort(() -> clientGone("the client connection ended"));
-        if (streaming) {
-            if (buildPacket(request.contentLength())) {
-                attempt();
-            }
-        } else if (request.hasBody()) {
-            buffer = new RequestBodyBuffer(ByteBufAllocator.DEFAULT);
+        if (body.streaming()) {
+            firstAttempt();
         }
     }
 
@@ -149,43 +99,20 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
 
     @Override
     public void content(HttpContent part) {
-        boolean last = part instanceof LastHttpContent;
-        if (done) {
+        if (phase == CallPhase.ENDED) {
             part.release();
             return;
         }
-        if (streaming) {
-            ByteBuf b = part.content();
-            if (b.isReadable()) {
-                queued.add(b);
-                queuedBytes += b.readableBytes();
-            } else {
-                b.release();
-            }
-            if (last) {
-                bodyComplete = true;
-            }
-            writeQueuedBody();
+        boolean buffered;
+        try {
+            buffered = body.content(part);
+        } catch (UncheckedIOException e) {
+            log.error("{} {}: {}", request.method(), request.uri(), e.getMessage());
+            finishWithError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null);
             return;
         }
-        if (buffer != null) {
-            try {
-                buffer.add(part.content());
-            } catch (UncheckedIOException e) {
-                log.error("{} {}: {}", request.method(), request.uri(), e.getMessage());
-                finishWithError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null);
-                return;
-            }
-        } else {
-            part.release();
-        }
-        if (last) {
-            bodyComplete = true;
-            long length = buffer == null ? -1 : buffer.length();
-            // A chunked body goes with the length it turned out to have (nginx's $content_length).
-            if (buildPacket(request.chunked() ? length : -1)) {
-                attempt();
-            }
+        if (buffered) {
+            firstAttempt();
         }
     }
 
@@ -194,70 +121,58 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         clientGone("client body aborted: " + reason);
     }
 
-    private boolean buildPacket(long bodyLength) {
-        UwsgiVarsBuilder vars;
-        try {
-            vars = RequestVars.build(ex, location, cfg, bodyLength);
-        } catch (UwsgiVarsTooLargeException e) {
-            // nginx: "[alert] uwsgi request is too big", 500.
-            log.error("{} {}: uwsgi request is too big for upstream {}: {}", request.method(), request.uri(),
-                    cfg.name(), e.getMessage());
-            finishWithError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null);
-            return false;
-        } catch (IllegalArgumentException e) {
-            log.error("{} {}: cannot build uwsgi vars: {}", request.method(), request.uri(), e.getMessage());
-            finishWithError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null);
-            return false;
+    @Override
+    public void requestSent() {
+        if (phase == CallPhase.SENDING) {
+            phase = CallPhase.AWAITING_HEAD;
         }
-        ByteBuf buf = Unpooled.buffer(vars.packetSize());
-        vars.encodePacketTo(buf, cfg.modifier1(), cfg.modifier2());
-        packet = buf;
-        return true;
     }
 
     // ---- attempts ------------------------------------------------------------------------
 
+    private void firstAttempt() {
+        if (body.preparePacket()) {
+            attempt();
+        } else {
+            finishWithError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null);
+        }
+    }
+
     private void attempt() {
-        if (done) {
+        if (phase == CallPhase.ENDED) {
             return;
         }
         peer = pool.select(tried);
         if (peer == null) {
-            finishWithError(lastFailureTimeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY,
-                    tries == 0 ? "no live upstreams" : null);
+            finishWithError(NextUpstream.noServerLeft(lastFailure), tries == 0 ? "no live upstreams" : null);
             return;
         }
         tried.add(peer);
         tries++;
-        requestWritten = false;
-        requestSent = false;
-        allQueued = false;
-        writesOutstanding = 0;
+        phase = CallPhase.CONNECTING;
         // An upgrade request takes a fresh connection: a pooled one the server closed meanwhile
         // would be retried after sending, which an upgrade never is.
-        UpstreamConnection idle = freshOnly || streaming || tunnels != null ? null : pool.idleConnection(loop, peer);
-        freshOnly = false;
+        boolean fresh = staleRetry == StaleRetry.DUE || body.streaming() || tunnels != null;
+        if (staleRetry == StaleRetry.DUE) {
+            staleRetry = StaleRetry.USED;
+        }
+        UpstreamConnection idle = fresh ? null : pool.idleConnection(loop, peer);
         if (idle != null) {
-            reusedConnection = true;
             connected(idle);
             return;
         }
-        reusedConnection = false;
         UpstreamPeer target = peer;
-        UpstreamConnection[] made = new UpstreamConnection[1];
-        ChannelFuture f = pool.connect(loop, target, c -> made[0] = c);
-        f.addListener((ChannelFutureListener) cf -> {
-            if (done || peer != target) {
+        pool.connect(loop, target).addListener((ChannelFutureListener) cf -> {
+            if (phase == CallPhase.ENDED || peer != target) {
                 cf.channel().close();
                 return;
             }
             if (!cf.isSuccess()) {
-                boolean timeout = cf.cause() instanceof ConnectTimeoutException;
                 log.warn("upstream {}: connect to {} failed: {}", cfg.name(), target, cf.cause().toString());
-                attemptFailed(timeout, false, cf.cause());
+                failed(cf.cause() instanceof ConnectTimeoutException ? Failure.TIMEOUT : Failure.ERROR);
                 return;
             }
-            connected(made[0]);
+            connected(cf.channel().pipeline().get(UpstreamConnection.class));
         });
     }
 
@@ -266,223 +181,107 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         c.attach(this);
         c.decoder.expect(ex.isHead());
         c.channel.config().setAutoRead(true);
-        readsPaused = false;
-        lastReadNanos = System.nanoTime();
-        write(packet.retainedDuplicate());
-        requestWritten = true;
-        if (streaming) {
-            writeQueuedBody();
-        } else {
-            if (buffer != null && buffer.length() > 0) {
-                write(buffer.content());
-            }
-            allQueued = true;
-        }
-        c.channel.flush();
-        armTimer();
+        deadline.read();
+        phase = CallPhase.SENDING;
+        body.sendTo(c);
+        deadline.start();
     }
 
-    private void write(Object msg) {
-        Channel ch = conn.channel;
-        ChannelProgressivePromise p = ch.newProgressivePromise();
-        writesOutstanding++;
-        UpstreamConnection target = conn;
-        p.addListener(new ChannelProgressiveFutureListener() {
-            @Override
-            public void operationProgressed(ChannelProgressiveFuture future, long progress, long total) {
-                lastWriteNanos = System.nanoTime();
-            }
-
-            @Override
-            public void operationComplete(ChannelProgressiveFuture future) {
-                if (conn != target) {
-                    return;
-                }
-                lastWriteNanos = System.nanoTime();
-                writesOutstanding--;
-                if (!future.isSuccess()) {
-                    // The read side reports the close or reset; a write error alone (EPIPE) may
-                    // come before a response the server already sent, so it is not final here.
-                    if (!target.channel.isActive()) {
-                        return;
-                    }
-                    target.channel.close();
-                    return;
-                }
-                if (writesOutstanding == 0 && allQueued && !requestSent) {
-                    requestSent = true;
-                    lastReadNanos = System.nanoTime();
-                }
-            }
-        });
-        lastWriteNanos = System.nanoTime();
-        ch.write(msg, p);
-    }
-
-    /** Streaming: passes queued body parts to the upstream while it takes them. */
-    private void writeQueuedBody() {
-        if (conn == null || !requestWritten || done) {
-            if (queuedBytes > STREAM_QUEUE_LIMIT) {
-                ex.readRequestBody(false);
-            }
-            return;
+    /** Lets the current connection go, detached from this call; null when there is none. */
+    private UpstreamConnection takeConnection() {
+        deadline.stop();
+        body.stopSending();
+        UpstreamConnection c = conn;
+        conn = null;
+        if (c != null) {
+            c.detach();
         }
-        boolean wrote = false;
-        while (!queued.isEmpty()) {
-            ByteBuf b = queued.poll();
-            queuedBytes -= b.readableBytes();
-            bodyStarted = true;
-            write(b);
-            wrote = true;
-        }
-        if (bodyComplete && !allQueued) {
-            allQueued = true;
-            if (writesOutstanding == 0) {
-                requestSent = true;
-            }
-        }
-        if (wrote) {
-            conn.channel.flush();
-        }
-        // Backpressure: the client's body is read only as fast as the upstream takes it.
-        ex.readRequestBody(conn.channel.isWritable());
+        return c;
     }
 
     @Override
     public void upstreamWritable() {
-        if (streaming && !done) {
-            ex.readRequestBody(true);
+        if (phase != CallPhase.ENDED) {
+            body.upstreamWritable();
         }
     }
 
-    private void attemptFailed(boolean timeout, boolean invalid, Throwable cause) {
-        UpstreamConnection c = conn;
-        boolean anyByte = c != null && c.bytesRead > 0 || head != null;
-        boolean stale = reusedConnection && !anyByte && !timeout && !invalid;
-        closeConnection(false);
-        if (stale && !staleRetried) {
+    /** The attempt failed: the connection is closed, and {@link NextUpstream} says what follows. */
+    private void failed(Failure failure) {
+        UpstreamConnection c = takeConnection();
+        if (c != null) {
+            c.close();
+        }
+        boolean responseStarted = c != null && c.bytesRead > 0 || phase == CallPhase.RELAYING_BODY;
+        NextUpstream.Decision decision = NextUpstream.decide(new NextUpstream.Attempt(failure, phase, responseStarted,
+                        c != null && c.reused(), staleRetry == StaleRetry.UNUSED, resendableMethod && body.replayable(),
+                        tries, System.nanoTime() - startNanos), NextUpstream.Limits.of(cfg, pool.peerCount()));
+        boolean stale = decision == NextUpstream.Decision.RETRY_FRESH;
+        if (stale) {
             // The server closed the pooled connection while it sat idle: it never saw the request.
-            staleRetried = true;
-            freshOnly = true;
+            staleRetry = StaleRetry.DUE;
             tried.remove(peer);
             tries--;
-            pool.release(peer, false);
-            peer = null;
             log.debug("upstream {}: pooled connection was closed by the server, retrying on a fresh one", cfg.name());
-            attempt();
-            return;
+        } else {
+            lastFailure = failure;
         }
-        pool.release(peer, true);
+        pool.release(peer, !stale);
         peer = null;
-        lastFailureTimeout = timeout;
-        if (headSentToClient) {
-            done = true;
-            cleanup();
-            ex.abort();
-            return;
+        switch (decision) {
+            case RETRY_FRESH, RETRY_NEXT -> attempt();
+            case CUT_CLIENT -> {
+                end(CallOutcome.FAILED);
+                ex.abort();
+            }
+            default -> finishWithError(decision.status(), null);
         }
-        if (invalid) {
-            finishWithError(HttpResponseStatus.BAD_GATEWAY, null);
-            return;
-        }
-        boolean replayable = !streaming || !bodyStarted;
-        boolean sentSomething = requestWritten;
-        boolean mayRetry = !anyByte && (!sentSomething || idempotent && replayable)
-                && (cfg.nextUpstreamTries() == 0 || tries < cfg.nextUpstreamTries())
-                && tries < pool.peerCount()
-                && (cfg.nextUpstreamTimeout().isZero()
-                        || System.nanoTime() - startNanos < cfg.nextUpstreamTimeout().toNanos());
-        if (mayRetry) {
-            attempt();
-            return;
-        }
-        finishWithError(timeout ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY, null);
     }
 
     // ---- timeouts ------------------------------------------------------------------------
 
-    private void armTimer() {
-        if (timer == null && !done) {
-            long delay = Math.min(cfg.sendTimeout().toNanos(), cfg.readTimeout().toNanos());
-            timer = loop.schedule(this::checkTimeouts, delay, TimeUnit.NANOSECONDS);
+    @Override
+    public Wait waitingFor() {
+        if (conn == null) {
+            return Wait.NOTHING;
         }
+        if (phase == CallPhase.SENDING) {
+            return body.waitingForClient() ? Wait.CLIENT_SENDS_BODY : Wait.UPSTREAM_TAKES_REQUEST;
+        }
+        return response.readsPaused() ? Wait.CLIENT_TAKES_RESPONSE : Wait.UPSTREAM_RESPONDS;
     }
 
-    private void checkTimeouts() {
-        timer = null;
-        if (done || conn == null) {
-            return;
-        }
-        long now = System.nanoTime();
-        long next;
-        if (!requestSent && head == null) {
-            // Sending: send_timeout between two successful writes, unless the client body is
-            // what we are waiting for (client_body_timeout covers that).
-            boolean waitingForClient = streaming && writesOutstanding == 0;
-            long deadline = lastWriteNanos + cfg.sendTimeout().toNanos();
-            if (!waitingForClient && now >= deadline) {
-                log.error("upstream {}: timed out ({}) sending the request to {}", cfg.name(), cfg.sendTimeout(), peer);
-                attemptFailed(true, false, null);
-                return;
-            }
-            next = waitingForClient ? now + cfg.sendTimeout().toNanos() : deadline;
-        } else if (readsPaused) {
-            // The client is the slow side: send_timeout on the client connection covers it.
-            lastReadNanos = now;
-            next = now + cfg.readTimeout().toNanos();
+    @Override
+    public void timedOut(Wait what) {
+        if (what == Wait.UPSTREAM_TAKES_REQUEST) {
+            log.error("upstream {}: timed out ({}) sending the request to {}", cfg.name(), cfg.sendTimeout(), peer);
         } else {
-            long deadline = lastReadNanos + cfg.readTimeout().toNanos();
-            if (now >= deadline) {
-                log.error("upstream {}: timed out ({}) reading the response from {}", cfg.name(), cfg.readTimeout(), peer);
-                attemptFailed(true, false, null);
-                return;
-            }
-            next = deadline;
+            log.error("upstream {}: timed out ({}) reading the response from {}", cfg.name(), cfg.readTimeout(), peer);
         }
-        timer = loop.schedule(this::checkTimeouts, Math.max(1, next - now), TimeUnit.NANOSECONDS);
+        failed(Failure.TIMEOUT);
     }
 
     // ---- the response --------------------------------------------------------------------
 
     @Override
     public void upstreamBytes() {
-        lastReadNanos = System.nanoTime();
+        deadline.read();
     }
 
     @Override
     public void upstreamMessage(Object msg) {
-        if (done) {
+        if (phase == CallPhase.ENDED) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (!flushesHeld) {
-            // Head, body and end often come in one read: one write to the client, not three.
-            flushesHeld = true;
-            ex.holdFlushes(true);
-        }
+        // Head, body and end often come in one read: one write to the client, not three.
+        response.holdFlushes();
         if (msg instanceof ResponseHead h) {
-            head = h;
             onHead(h);
         } else if (msg instanceof ByteBuf b) {
-            if (ex.finished()) {
+            if (!response.sendBody(b, conn)) {
                 // The client went away: stop reading a response nobody takes.
-                b.release();
                 clientGone("the client connection ended");
-                return;
-            }
-            ex.sendBody(new DefaultHttpContent(b));
-            if (!ex.isWritable() && !readsPaused) {
-                readsPaused = true;
-                conn.channel.config().setAutoRead(false);
-                UpstreamConnection c = conn;
-                ex.whenWritable(() -> {
-                    if (conn == c && !done) {
-                        readsPaused = false;
-                        lastReadNanos = System.nanoTime();
-                        c.channel.config().setAutoRead(true);
-                        c.channel.read();
-                    }
-                });
             }
         } else if (msg instanceof ResponseEnd e) {
             responseComplete(!e.trailing());
@@ -491,145 +290,68 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         }
     }
 
-    private void onHead(ResponseHead h) {
-        HttpHeaders in = h.headers();
-        if (h.status().code() == 101) {
-            switchProtocols(h);
-            return;
-        }
-        String accel = in.get("X-Accel-Redirect");
-        if (accel != null && !accel.isEmpty()) {
-            internalRedirect(accel);
-            return;
-        }
-        String sendfile = location.sendfileRoots().isEmpty() ? null : in.get("X-Sendfile");
-        if (sendfile != null && !sendfile.isEmpty()) {
-            sendFile(h, sendfile);
-            return;
-        }
-        HttpResponse out = ex.newResponse(h.status());
-        boolean upstreamClose = ResponseHeaders.copy(in, out.headers());
-        if (upstreamClose) {
-            keepConnection = false;
-        }
-        switch (h.framing()) {
-            case NONE -> {
-                // HEAD keeps the length a GET would have; 1xx/204/304 carry none.
-                String cl = in.get(HttpHeaderNames.CONTENT_LENGTH);
-                if (cl != null && ex.isHead()) {
-                    out.headers().set(HttpHeaderNames.CONTENT_LENGTH, cl);
-                }
-            }
-            case LENGTH -> out.headers().set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(h.contentLength()));
-            case CHUNKED, CLOSE -> {
-                closeDelimited = h.framing() == ResponseHead.Framing.CLOSE;
-                if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
-                    // No chunked encoding for HTTP/1.0: the body ends with the connection.
-                    ex.closeAfterResponse();
-                } else {
-                    out.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-                }
-            }
-        }
-        headSentToClient = true;
-        ex.sendHead(out);
+    @Override
+    public void upstreamReadComplete() {
+        response.releaseFlushes();
     }
 
-    private boolean keepConnection = true;
+    private void onHead(ResponseHead h) {
+        switch (ResponseHeadAction.of(h, !location.sendfileRoots().isEmpty())) {
+            case SWITCH_PROTOCOLS -> switchProtocols(h);
+            case ACCEL_REDIRECT -> {
+                end(CallOutcome.FILE_NAMED);
+                AppNamedFile.accelRedirect(ex, cfg.name(), h.headers().get(ResponseHeadAction.ACCEL_REDIRECT_HEADER));
+            }
+            case SENDFILE -> {
+                end(CallOutcome.FILE_NAMED);
+                AppNamedFile.sendfile(ex, cfg.name(), h, location.sendfileRoots());
+            }
+            case RELAY -> {
+                phase = CallPhase.RELAYING_BODY;
+                response.sendHead(h);
+            }
+        }
+    }
 
     /**
-     * The server switched protocols: the 101 goes to the client with the server's headers
-     * ({@code Upgrade} included, as nginx's {@code ngx_http_upstream_copy_upgrade}), and both
-     * connections become a {@link Tunnel}. The upstream connection is never pooled again; its
-     * server stays counted as busy (least_conn) until the tunnel ends.
+     * The server switched protocols: both connections become a tunnel ({@link TunnelHandOff}),
+     * which keeps the server counted as busy (least_conn) and the location's tunnel slot until it
+     * ends.
      */
     private void switchProtocols(ResponseHead h) {
         if (tunnels == null) {
             // nginx switches only when the request asked to (u->upgrade needs headers_in.upgrade).
             log.error("upstream {}: {} answered 101 to {} {}, which did not ask to upgrade", cfg.name(), peer,
                     request.method(), request.uri());
-            attemptFailed(false, true, null);
+            failed(Failure.INVALID_RESPONSE);
             return;
         }
-        done = true;
-        cancelTimer();
-        releaseFlushes();
         UpstreamConnection c = conn;
-        conn = null;
-        c.detach();
         UpstreamPeer p = peer;
         peer = null;
         TunnelSlots slots = tunnels;
         tunnels = null;
+        end(CallOutcome.TUNNELLED);
         LocationConfig loc = location;
-        HttpResponse out = ex.newResponse(h.status());
-        ResponseHeaders.copy(h.headers(), out.headers());
-        String upgrade = h.headers().get(HttpHeaderNames.UPGRADE);
-        if (upgrade != null) {
-            out.headers().set(HttpHeaderNames.UPGRADE, upgrade);
-        }
-        Tunnel tunnel = Tunnel.create(request.method() + " " + request.uri(), loc.tunnelIdleTimeout(), () -> {
+        TunnelHandOff.start(ex, h, c, loc.tunnelIdleTimeout(), () -> {
             pool.release(p, false);
             slots.release(loc);
         });
-        headSentToClient = true;
-        if (ex.switchProtocols(out, tunnel.clientHandler()) == null) {
-            log.info("{} {}: the client closed or sent bytes before the 101; closing both sides", request.method(),
-                    request.uri());
-            pool.release(p, false);
-            slots.release(loc);
-            c.close();
-            cleanup();
-            return;
-        }
-        Channel ch = c.channel;
-        // The tunnel takes the place of the uwsgi handlers; the decoder, removed last, hands it
-        // the bytes that came after the 101 head.
-        ch.pipeline().addLast("tunnel", tunnel.upstreamHandler());
-        ch.pipeline().remove("connection");
-        ch.pipeline().remove("bytes");
-        ch.pipeline().remove("decoder");
-        cleanup();
-        tunnel.start();
     }
 
     private void responseComplete(boolean framedCleanly) {
-        if (done) {
-            return;
-        }
-        done = true;
-        cancelTimer();
-        pool.release(peer, false);
-        peer = null;
-        boolean reuse = framedCleanly && keepConnection && requestSent && cfg.keepalive() > 0
+        boolean reusable = framedCleanly && response.upstreamKeepsConnection() && body.sent() && cfg.keepalive() > 0
                 && conn != null && conn.peer.keepsConnections();
-        UpstreamConnection c = conn;
-        conn = null;
-        if (c != null) {
-            c.detach();
-            if (reuse) {
-                pool.keep(c);
-            } else {
-                c.close();
-            }
-        }
-        // Before the client sees the end: it may send its next handshake at once, on another
-        // event loop, and must find the slot free.
-        releaseTunnelSlot();
-        if (headSentToClient) {
-            ex.finish();
-        }
-        cleanup();
+        end(reusable ? CallOutcome.COMPLETE_REUSABLE : CallOutcome.COMPLETE);
     }
 
     @Override
     public void upstreamClosed(Throwable cause) {
-        if (done) {
+        if (phase == CallPhase.ENDED) {
             return;
         }
-        if (head != null && closeDelimited && cause == null && headSentToClient) {
+        if (phase == CallPhase.RELAYING_BODY && response.endsWithClose() && cause == null) {
             // uWSGI's way: the body ends when the server closes.
-            keepConnection = false;
             responseComplete(false);
             return;
         }
@@ -637,67 +359,19 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
         if (root instanceof BadResponseException) {
             log.error("upstream {}: {} from {} for {} {}", cfg.name(), root.getMessage(), peer, request.method(),
                     request.uri());
-            attemptFailed(false, true, root);
+            failed(Failure.INVALID_RESPONSE);
             return;
         }
-        if (head != null) {
+        if (phase == CallPhase.RELAYING_BODY) {
             log.error("upstream {}: upstream prematurely closed connection while reading upstream {} for {} {}",
                     cfg.name(), peer, request.method(), request.uri());
-        } else if (!reusedConnection || conn == null || conn.bytesRead > 0) {
+        } else if (conn == null || !conn.reused() || conn.bytesRead > 0) {
+            // A pooled connection closed before any byte is retried quietly (see NextUpstream).
             log.error("upstream {}: upstream prematurely closed connection while reading response header from {}"
                     + " for {} {}{}", cfg.name(), peer, request.method(), request.uri(),
                     cause == null ? "" : ": " + cause);
         }
-        attemptFailed(false, false, cause);
-    }
-
-    private void internalRedirect(String uri) {
-        // nginx acts on X-Accel-Redirect as soon as the head is read; the body is not needed.
-        keepConnection = false;
-        done = true;
-        cancelTimer();
-        pool.release(peer, false);
-        peer = null;
-        closeConnection(false);
-        cleanup();
-        if (!uri.startsWith("/")) {
-            log.error("upstream {}: X-Accel-Redirect '{}' is not a path", cfg.name(), uri);
-            ex.sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR);
-            return;
-        }
-        ex.internalRedirect(uri);
-    }
-
-    private void sendFile(ResponseHead h, String name) {
-        keepConnection = false;
-        done = true;
-        cancelTimer();
-        pool.release(peer, false);
-        peer = null;
-        closeConnection(false);
-        cleanup();
-        SendfileTarget.Result target = SendfileTarget.resolve(name, location.sendfileRoots());
-        if (target.status() != null) {
-            log.warn("upstream {}: X-Sendfile '{}' refused: {}", cfg.name(), name, target.reason());
-            ex.sendError(target.status());
-            return;
-        }
-        HttpResponse out = ex.newResponse(h.status());
-        ResponseHeaders.copy(h.headers(), out.headers());
-        out.headers().remove("X-Sendfile");
-        out.headers().set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(target.length()));
-        headSentToClient = true;
-        ex.sendHead(out);
-        if (!ex.isHead() && target.length() > 0) {
-            ex.sendBody(new DefaultFileRegion(target.channel(), 0, target.length()));
-        } else {
-            try {
-                target.channel().close();
-            } catch (IOException e) {
-                // nothing was read from it
-            }
-        }
-        ex.finish();
+        failed(Failure.ERROR);
     }
 
     /**
@@ -706,90 +380,61 @@ final class UpstreamCall implements RequestBodySink, UpstreamConnection.Listener
      * is not blamed for it.
      */
     private void clientGone(String why) {
-        if (done) {
+        if (phase == CallPhase.ENDED) {
             return;
         }
         log.debug("{} {}: {}; closing the upstream connection", request.method(), request.uri(), why);
-        done = true;
-        cancelTimer();
-        if (peer != null) {
-            pool.release(peer, false);
-            peer = null;
-        }
-        closeConnection(false);
-        cleanup();
+        end(CallOutcome.CLIENT_GONE);
     }
 
-    // ---- ends ----------------------------------------------------------------------------
+    // ---- the end -------------------------------------------------------------------------
 
+    /** Ends the call and answers the client with {@code status}, or cuts it if a response head went out. */
     private void finishWithError(HttpResponseStatus status, String why) {
         if (why != null) {
             log.error("upstream {}: {} while forwarding {} {}", cfg.name(), why, request.method(), request.uri());
         }
-        done = true;
-        cancelTimer();
-        closeConnection(false);
-        cleanup();
-        if (headSentToClient) {
+        if (end(CallOutcome.FAILED) == CallPhase.RELAYING_BODY) {
             ex.abort();
         } else {
             ex.sendError(status);
         }
     }
 
-    private void closeConnection(boolean keep) {
-        cancelTimer();
-        UpstreamConnection c = conn;
-        conn = null;
-        if (c != null) {
-            c.detach();
+    /**
+     * The one way a call ends, in one order: the timer stops; the server is released (a failed
+     * attempt released it already, counting the failure; a tunnel keeps it busy); the connection
+     * is pooled, handed to a tunnel or closed, as {@code outcome} says; a complete response is
+     * finished while the flushes are still held, so that its end leaves with its body (after the
+     * tunnel slot, if any, is given back); then what the call holds is given back. The caller answers the client, if the outcome needs it, after.
+     *
+     * @return the phase the call was in, which says whether the client has a response head
+     */
+    private CallPhase end(CallOutcome outcome) {
+        CallPhase was = phase;
+        phase = CallPhase.ENDED;
+        UpstreamConnection c = takeConnection();
+        if (peer != null) {
+            pool.release(peer, false);
+            peer = null;
+        }
+        if (c != null && outcome == CallOutcome.COMPLETE_REUSABLE) {
+            pool.keep(c);
+        } else if (c != null && outcome != CallOutcome.TUNNELLED) { // the caller moves it into the tunnel
             c.close();
         }
-    }
-
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-    }
-
-    @Override
-    public void upstreamReadComplete() {
-        releaseFlushes();
-    }
-
-    private void releaseFlushes() {
-        if (flushesHeld) {
-            flushesHeld = false;
-            ex.holdFlushes(false);
-        }
-    }
-
-    private void releaseTunnelSlot() {
+        // The tunnel slot goes back before the client can see the end: it may send its next
+        // handshake at once, on another event loop, and must find the slot free.
         if (tunnels != null) {
             tunnels.release(location);
             tunnels = null;
         }
-    }
-
-    private void cleanup() {
-        releaseFlushes();
-        releaseTunnelSlot();
-        if (buffer != null) {
-            buffer.close();
-            buffer = null;
+        boolean complete = outcome == CallOutcome.COMPLETE_REUSABLE || outcome == CallOutcome.COMPLETE;
+        if (complete && was == CallPhase.RELAYING_BODY) {
+            ex.finish();
         }
-        if (packet != null) {
-            packet.release();
-            packet = null;
-        }
-        while (!queued.isEmpty()) {
-            queued.poll().release();
-        }
-        queuedBytes = 0;
-        if (streaming) {
-            ex.readRequestBody(true);
-        }
+        response.close();
+        body.release();
+        return was;
     }
 }

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.upstream;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -60,6 +61,22 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     void detach() {
         listener = null;
+    }
+
+    /** Whether the current request is not the connection's first: it came from the pool. */
+    boolean reused() {
+        return requests > 1;
+    }
+
+    /**
+     * Puts a tunnel's handler in place of the uwsgi handlers, for good. The decoder, removed last,
+     * hands it the bytes that came after the 101 head.
+     */
+    void replaceWithTunnel(ChannelHandler tunnel) {
+        channel.pipeline().addLast("tunnel", tunnel);
+        channel.pipeline().remove(this);
+        channel.pipeline().remove("bytes");
+        channel.pipeline().remove("decoder");
     }
 
     boolean usable() {

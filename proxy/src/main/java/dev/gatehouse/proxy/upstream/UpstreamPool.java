@@ -227,8 +227,11 @@ final class UpstreamPool implements AutoCloseable {
         }
     }
 
-    /** Opens a connection to {@code peer} on {@code loop}. */
-    ChannelFuture connect(EventLoop loop, UpstreamPeer peer, java.util.function.Consumer<UpstreamConnection> created) {
+    /**
+     * Opens a connection to {@code peer} on {@code loop}; once connected, its pipeline holds the
+     * {@link UpstreamConnection}.
+     */
+    ChannelFuture connect(EventLoop loop, UpstreamPeer peer) {
         Address a = peer.server.address();
         boolean unix = a.isUnix();
         SocketAddress target = unix ? new DomainSocketAddress(a.path()) : new InetSocketAddress(a.host(), a.port());
@@ -253,7 +256,6 @@ final class UpstreamPool implements AutoCloseable {
                         });
                         ch.pipeline().addLast("decoder", decoder);
                         ch.pipeline().addLast("connection", conn);
-                        created.accept(conn);
                     }
                 });
         if (!unix) {
