@@ -1,15 +1,11 @@
 package dev.gatehouse.it.support;
 
-import java.io.File;
-import java.net.URISyntaxException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The Gatehouse app-server as a child JVM, on a unix socket in a private temp directory.
@@ -24,10 +20,8 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>The command is {@code <java> -cp <classpath> dev.gatehouse.appserver.AppServerMain --bind
- * unix:<dir>/app.sock --workers N [--app C | --jwsgi C:m] [--classpath ...] [args]}: the java of
- * this test JVM, and this test JVM's class path (which holds app-server, demo-app and their
- * dependencies through the it-tests test dependencies) less it-tests' own classes, so that the
- * tests' logback-test.xml does not configure the server's logging.
+ * unix:<dir>/app.sock --workers N [--app C | --jwsgi C:m] [--classpath ...] [args]}, the JVM as
+ * {@link ServerJvm} starts it.
  */
 public final class GatehouseAppServer implements AutoCloseable {
 
@@ -42,37 +36,6 @@ public final class GatehouseAppServer implements AutoCloseable {
         this.dir = dir;
         this.process = process;
         this.socket = socket;
-    }
-
-    /**
-     * @return the class path a server JVM gets by default: this test JVM's, less it-tests' own
-     *     test classes
-     */
-    public static String defaultClasspath() {
-        return Builder.serverClasspath();
-    }
-
-    /**
-     * The start of a command that runs a Gatehouse server JVM: this test's own JDK, native access
-     * allowed (Netty loads its epoll library with System.loadLibrary; without the flag JDK 24+
-     * prints a restricted-method warning into every server log), the JVM options, the class path
-     * and the main class. The caller appends the server's own arguments.
-     *
-     * @param jvmArgs options for the JVM, e.g. {@code -Xmx64m}
-     * @param classpath the JVM's class path, e.g. {@link #defaultClasspath()}
-     * @param mainClass the server's main class
-     * @return a new, modifiable list
-     */
-    public static List<String> jvmCommand(List<String> jvmArgs, String classpath, String mainClass) {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command()
-                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.add("--enable-native-access=ALL-UNNAMED");
-        command.addAll(jvmArgs);
-        command.add("-cp");
-        command.add(classpath);
-        command.add(mainClass);
-        return command;
     }
 
     /** @return a builder for an app-server with 1 worker and no app chosen yet */
@@ -269,7 +232,7 @@ public final class GatehouseAppServer implements AutoCloseable {
         }
 
         /**
-         * Replaces the server JVM's own class path (default: {@link #defaultClasspath()}), e.g.
+         * Replaces the server JVM's own class path (default: {@link ServerJvm#defaultClasspath()}), e.g.
          * with the same classes as jars, as a deployment has them.
          *
          * @param entries {@code :}-separated jars and class directories holding the app-server
@@ -315,8 +278,8 @@ public final class GatehouseAppServer implements AutoCloseable {
                 for (String part : commandPrefix) {
                     command.add(part.replace("@DIR@", dir.path().toString()));
                 }
-                command.addAll(jvmCommand(jvmArgs,
-                        launcherClasspath != null ? launcherClasspath : serverClasspath(), mainClass));
+                command.addAll(ServerJvm.command(jvmArgs,
+                        launcherClasspath != null ? launcherClasspath : ServerJvm.defaultClasspath(), mainClass));
                 command.addAll(List.of("--bind", "unix:" + socket, "--workers", Integer.toString(workers)));
                 if (app != null) {
                     command.addAll(List.of("--app", app));
@@ -343,24 +306,6 @@ public final class GatehouseAppServer implements AutoCloseable {
                 }
                 dir.close();
                 throw e;
-            }
-        }
-
-        /** This JVM's class path less it-tests' own test classes. */
-        static String serverClasspath() {
-            String own = ownCodeSource();
-            return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                    .filter(entry -> !entry.isEmpty())
-                    .filter(entry -> own == null || !Path.of(entry).toAbsolutePath().normalize().toString().equals(own))
-                    .collect(Collectors.joining(File.pathSeparator));
-        }
-
-        private static String ownCodeSource() {
-            try {
-                var source = GatehouseAppServer.class.getProtectionDomain().getCodeSource();
-                return source == null ? null : Path.of(source.getLocation().toURI()).toAbsolutePath().normalize().toString();
-            } catch (URISyntaxException e) {
-                return null;
             }
         }
     }

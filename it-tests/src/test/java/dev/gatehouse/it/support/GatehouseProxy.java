@@ -193,8 +193,8 @@ public final class GatehouseProxy implements AutoCloseable {
                 int port = FreePort.pick();
                 Path config = dir.resolve("gatehouse-proxy.toml");
                 Files.writeString(config, toml, StandardCharsets.UTF_8);
-                List<String> command = GatehouseAppServer.jvmCommand(jvmArgs,
-                        GatehouseAppServer.defaultClasspath(), MAIN_CLASS);
+                List<String> command = ServerJvm.command(jvmArgs,
+                        ServerJvm.defaultClasspath(), MAIN_CLASS);
                 command.addAll(List.of("--config", config.toString(), "--listen", "127.0.0.1:" + port));
                 int tlsPort = 0;
                 if (certificate != null) {

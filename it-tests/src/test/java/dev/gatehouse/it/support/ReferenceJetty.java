@@ -32,7 +32,7 @@ public final class ReferenceJetty implements AutoCloseable {
     public static ReferenceJetty start(Path war) {
         ScratchDir dir = ScratchDir.create("ref-jetty");
         int port = FreePort.pick();
-        List<String> command = GatehouseAppServer.jvmCommand(List.of("-Xmx256m", "-XX:+UseSerialGC"),
+        List<String> command = ServerJvm.command(List.of("-Xmx256m", "-XX:+UseSerialGC"),
                 System.getProperty("java.class.path"), ReferenceJetty.class.getName());
         command.addAll(List.of(Integer.toString(port), war.toString(), dir.resolve("tmp").toString()));
         ManagedProcess process = ManagedProcess.start("reference Jetty :" + port, command, dir.path(),
