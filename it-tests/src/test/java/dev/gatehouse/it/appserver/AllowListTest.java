@@ -39,7 +39,7 @@ class AllowListTest {
                 GatehouseAppServer.MAIN_CLASS);
         command.addAll(List.of("--config", file.toString()));
         return ManagedProcess.start("Gatehouse app-server (allow)", command, dir.path(), dir.resolve("app-server.log"),
-                List.of(), Map.of(), new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));
+                List.of(), Map.of(), ManagedProcess.StopPolicy.term(Duration.ofSeconds(10)));
     }
 
     /** Sends a GET /hello packet from {@code source} and reads to the end. */

@@ -293,7 +293,7 @@ class NginxSamplesTest {
             command.addAll(List.of("--config", toml.toString(), "--workers", "1"));
             ManagedProcess p = ManagedProcess.start("Gatehouse app-server 127.0.0.1:" + port, command, dir.path(),
                     dir.resolve("app-server.log"), List.of(), Map.of(),
-                    new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));
+                    ManagedProcess.StopPolicy.term(Duration.ofSeconds(10)));
             try {
                 p.awaitConnectable(new InetSocketAddress("127.0.0.1", port), Duration.ofSeconds(30));
                 p.awaitConnectable(new InetSocketAddress("127.0.0.1", statsPort), Duration.ofSeconds(30));
