@@ -74,17 +74,19 @@ public final class GatehouseProxy extends LoopbackServer {
          * The usual test front: no access log, and every path forwarded to one uwsgi server.
          *
          * @param uwsgiPass the server, as {@code unix:/path} or {@code host:port}
+         * @param settings more top-level TOML lines, e.g. {@code client_max_body_size = "0"}
          * @return this
          */
-        public Builder forwardingEverythingTo(String uwsgiPass) {
+        public Builder forwardingEverythingTo(String uwsgiPass, String... settings) {
             return toml("""
+                    %s
                     access_log = "off"
                     [upstream.app]
                     servers = ["%s"]
                     [[location]]
                     path = "/"
                     upstream = "app"
-                    """.formatted(uwsgiPass));
+                    """.formatted(String.join("\n", settings), uwsgiPass));
         }
 
         /**
