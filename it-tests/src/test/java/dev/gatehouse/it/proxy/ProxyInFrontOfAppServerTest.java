@@ -69,12 +69,8 @@ class ProxyInFrontOfAppServerTest {
         processes.close();
     }
 
-    static List<RequestShape> bodyShapes() {
-        return RequestShape.withMadeUpPayloads().stream().filter(r -> !r.isHead()).toList();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("bodyShapes")
+    @MethodSource("dev.gatehouse.it.proxy.SideBySideFronts#bodyShapes")
     void varsAreTheSameBehindGatehouseAsBehindNginx(RequestShape shape) {
         String viaNginx = Transfers.bodyOf(nginx.port(), shape, "/echo");
         String viaProxy = Transfers.bodyOf(proxy.port(), shape, "/echo");

@@ -85,12 +85,8 @@ class ProxyInFrontOfUwsgiTest {
         processes.close();
     }
 
-    static List<RequestShape> bodyShapes() {
-        return RequestShape.withMadeUpPayloads().stream().filter(r -> !r.isHead()).toList();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("bodyShapes")
+    @MethodSource("dev.gatehouse.it.proxy.SideBySideFronts#bodyShapes")
     void environIsTheSameBehindGatehouseAsBehindNginx(RequestShape shape) {
         String viaNginx = Transfers.bodyOf(nginx.port(), shape, "");
         String viaProxy = Transfers.bodyOf(proxy.port(), shape, "");

@@ -2,9 +2,11 @@ package dev.gatehouse.it.proxy;
 
 import dev.gatehouse.it.support.GatehouseProxy;
 import dev.gatehouse.it.support.Nginx;
+import dev.gatehouse.it.support.RequestShape;
 import dev.gatehouse.it.support.ResourceStack;
 import dev.gatehouse.it.support.ScratchDir;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Real nginx and the Gatehouse proxy configured alike in front of one uwsgi server, for the
@@ -17,6 +19,11 @@ import java.nio.file.Path;
  *     large body fails
  */
 record SideBySideFronts(Nginx nginx, GatehouseProxy proxy) {
+
+    /** @return the made-up request shapes that carry a body, which both fronts get in turn */
+    static List<RequestShape> bodyShapes() {
+        return RequestShape.withMadeUpPayloads().stream().filter(r -> !r.isHead()).toList();
+    }
 
     /**
      * Starts both fronts and their document root, each pushed on {@code processes}.
