@@ -8,6 +8,7 @@ import dev.gatehouse.it.support.FreePort;
 import dev.gatehouse.it.support.GatehouseAppServer;
 import dev.gatehouse.it.support.ManagedProcess;
 import dev.gatehouse.it.support.ScratchDir;
+import dev.gatehouse.it.support.ServerJvm;
 import dev.gatehouse.it.support.UwsgiPacketClient;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,11 +35,11 @@ class AllowListTest {
 
     private static ManagedProcess start(ScratchDir dir, String toml) throws Exception {
         Path file = Files.writeString(dir.resolve("gatehouse-app.toml"), toml);
-        List<String> command = GatehouseAppServer.jvmCommand(List.of(), GatehouseAppServer.defaultClasspath(),
+        List<String> command = ServerJvm.command(List.of(), ServerJvm.defaultClasspath(),
                 GatehouseAppServer.MAIN_CLASS);
         command.addAll(List.of("--config", file.toString()));
         return ManagedProcess.start("Gatehouse app-server (allow)", command, dir.path(), dir.resolve("app-server.log"),
-                List.of(), Map.of(), new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));
+                List.of(), Map.of(), ManagedProcess.StopPolicy.term(Duration.ofSeconds(10)));
     }
 
     /** Sends a GET /hello packet from {@code source} and reads to the end. */

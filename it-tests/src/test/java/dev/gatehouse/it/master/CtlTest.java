@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.it.support.GatehouseAppServer;
+import dev.gatehouse.it.support.ServerJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ class CtlTest {
     }
 
     private static Run ctl(Path pidfile, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(GatehouseAppServer.jvmCommand(List.of(), GatehouseAppServer.defaultClasspath(),
+        List<String> cmd = new ArrayList<>(ServerJvm.command(List.of(), ServerJvm.defaultClasspath(),
                 "dev.gatehouse.appserver.ctl.CtlCommand"));
         cmd.addAll(List.of("--pidfile", pidfile.toString()));
         cmd.addAll(List.of(args));
@@ -89,8 +90,8 @@ class CtlTest {
             Set<Long> pids = master.awaitServing(2);
             Path pidfile = master.server().dir().resolve("app.pid");
             String session = "gatehouse-ctl-top-" + ProcessHandle.current().pid();
-            List<String> cmd = new ArrayList<>(GatehouseAppServer.jvmCommand(List.of(),
-                    GatehouseAppServer.defaultClasspath(), "dev.gatehouse.appserver.ctl.CtlCommand"));
+            List<String> cmd = new ArrayList<>(ServerJvm.command(List.of(),
+                    ServerJvm.defaultClasspath(), "dev.gatehouse.appserver.ctl.CtlCommand"));
             cmd.addAll(List.of("--pidfile", pidfile.toString(), "--interval-ms", "200", "top"));
             Path script = Files.writeString(master.server().dir().resolve("top.sh"),
                     "exec " + String.join(" ", cmd.stream().map(a -> "'" + a + "'").toList()) + "\n");

@@ -1,6 +1,6 @@
 package dev.gatehouse.it.master;
 
-import dev.gatehouse.it.support.GatehouseAppServer;
+import dev.gatehouse.it.support.ServerJvm;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -39,7 +39,7 @@ final class JarredClasspath {
 
     private JarredClasspath() {}
 
-    /** @return {@link GatehouseAppServer#defaultClasspath()} with every directory replaced by a jar */
+    /** @return {@link ServerJvm#defaultClasspath()} with every directory replaced by a jar */
     static synchronized String get() {
         if (cached == null) {
             cached = build();
@@ -52,7 +52,7 @@ final class JarredClasspath {
             Path dir = Path.of(System.getProperty("java.io.tmpdir"), "gatehouse-it-jars");
             Files.createDirectories(dir);
             List<String> entries = new ArrayList<>();
-            for (String entry : GatehouseAppServer.defaultClasspath().split(File.pathSeparator)) {
+            for (String entry : ServerJvm.defaultClasspath().split(File.pathSeparator)) {
                 Path p = Path.of(entry);
                 if (Files.isRegularFile(p)) {
                     entries.add(entry);

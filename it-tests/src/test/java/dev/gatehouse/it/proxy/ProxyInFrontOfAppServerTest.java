@@ -11,7 +11,6 @@ import dev.gatehouse.it.support.GatehouseProxy;
 import dev.gatehouse.it.support.Nginx;
 import dev.gatehouse.it.support.RequestShape;
 import dev.gatehouse.it.support.ResourceStack;
-import dev.gatehouse.it.support.ScratchDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,7 +52,6 @@ class ProxyInFrontOfAppServerTest {
 
     @BeforeAll
     void start() {
-        ScratchDir www = processes.push(ScratchDir.create("www"));
         statsPort = FreePort.pick();
         app = processes.push(GatehouseAppServer.builder()
                 .app("dev.gatehouse.demo.DemoApp")
@@ -61,41 +59,9 @@ class ProxyInFrontOfAppServerTest {
                 .args("--stats", "127.0.0.1:" + statsPort, "--set", "jvm_options=-Xmx64m -XX:+UseSerialGC")
                 .startTimeout(Duration.ofSeconds(90))
                 .start());
-        String pass = app.uwsgiPass();
-        nginx = processes.push(Nginx.builder()
-                .serverName("127.0.0.1")
-                .server("""
-                        root %2$s;
-                        client_max_body_size 0;
-                        location / {
-                            include /etc/nginx/uwsgi_params;
-                            uwsgi_pass %1$s;
-                        }
-                        location /echo/stream/ {
-                            include /etc/nginx/uwsgi_params;
-                            uwsgi_request_buffering off;
-                            uwsgi_pass %1$s;
-                        }
-                        """.formatted(pass, www.path()))
-                .start());
-        proxy = processes.push(GatehouseProxy.builder()
-                .jvmArgs("-Xmx64m", "-XX:+UseSerialGC")
-                .toml("""
-                        client_max_body_size = "0"
-                        access_log = "off"
-                        [upstream.app]
-                        servers = ["%1$s"]
-                        [[location]]
-                        path = "/"
-                        root = "%2$s"
-                        upstream = "app"
-                        [[location]]
-                        path = "/echo/stream/"
-                        root = "%2$s"
-                        upstream = "app"
-                        request_buffering = false
-                        """.formatted(pass, www.path()))
-                .start());
+        SideBySideFronts fronts = SideBySideFronts.start(processes, app.uwsgiPass(), "/echo/stream/");
+        nginx = fronts.nginx();
+        proxy = fronts.proxy();
     }
 
     @AfterAll
@@ -103,12 +69,8 @@ class ProxyInFrontOfAppServerTest {
         processes.close();
     }
 
-    static List<RequestShape> bodyShapes() {
-        return RequestShape.withMadeUpPayloads().stream().filter(r -> !r.isHead()).toList();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("bodyShapes")
+    @MethodSource("dev.gatehouse.it.proxy.SideBySideFronts#bodyShapes")
     void varsAreTheSameBehindGatehouseAsBehindNginx(RequestShape shape) {
         String viaNginx = Transfers.bodyOf(nginx.port(), shape, "/echo");
         String viaProxy = Transfers.bodyOf(proxy.port(), shape, "/echo");

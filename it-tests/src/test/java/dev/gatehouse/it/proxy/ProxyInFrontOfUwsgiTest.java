@@ -8,7 +8,6 @@ import dev.gatehouse.it.support.GatehouseProxy;
 import dev.gatehouse.it.support.Nginx;
 import dev.gatehouse.it.support.RequestShape;
 import dev.gatehouse.it.support.ResourceStack;
-import dev.gatehouse.it.support.ScratchDir;
 import dev.gatehouse.it.support.Uwsgi;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -70,49 +69,15 @@ class ProxyInFrontOfUwsgiTest {
     private Uwsgi uwsgi;
     private Nginx nginx;
     private GatehouseProxy proxy;
-    private ScratchDir www;
 
     @BeforeAll
     void start() {
-        www = processes.push(ScratchDir.create("www"));
         uwsgi = processes.push(Uwsgi.builder().wsgi("echo.py", APP).processes(2).startTimeout(Duration.ofSeconds(60))
                 .start());
-        String pass = uwsgi.uwsgiPass();
-        nginx = processes.push(Nginx.builder()
-                .serverName("127.0.0.1")
-                .server("""
-                        root %2$s;
-                        client_max_body_size 0;
-                        location / {
-                            include /etc/nginx/uwsgi_params;
-                            uwsgi_pass %1$s;
-                        }
-                        location /stream/ {
-                            include /etc/nginx/uwsgi_params;
-                            uwsgi_request_buffering off;
-                            uwsgi_pass %1$s;
-                        }
-                        """.formatted(pass, www.path()))
-                .start());
-        proxy = processes.push(GatehouseProxy.builder()
-                .jvmArgs("-Xmx64m", "-XX:+UseSerialGC")
-                .toml("""
-                        client_max_body_size = "0"
-                        access_log = "off"
-                        [upstream.app]
-                        servers = ["%1$s"]
-                        read_timeout = "3s"
-                        [[location]]
-                        path = "/"
-                        root = "%2$s"
-                        upstream = "app"
-                        [[location]]
-                        path = "/stream/"
-                        root = "%2$s"
-                        upstream = "app"
-                        request_buffering = false
-                        """.formatted(pass, www.path()))
-                .start());
+        SideBySideFronts fronts = SideBySideFronts.start(processes, uwsgi.uwsgiPass(), "/stream/",
+                "read_timeout = \"3s\"");
+        nginx = fronts.nginx();
+        proxy = fronts.proxy();
     }
 
     @AfterAll
@@ -120,12 +85,8 @@ class ProxyInFrontOfUwsgiTest {
         processes.close();
     }
 
-    static List<RequestShape> bodyShapes() {
-        return RequestShape.withMadeUpPayloads().stream().filter(r -> !r.isHead()).toList();
-    }
-
     @ParameterizedTest(name = "{0}")
-    @MethodSource("bodyShapes")
+    @MethodSource("dev.gatehouse.it.proxy.SideBySideFronts#bodyShapes")
     void environIsTheSameBehindGatehouseAsBehindNginx(RequestShape shape) {
         String viaNginx = Transfers.bodyOf(nginx.port(), shape, "");
         String viaProxy = Transfers.bodyOf(proxy.port(), shape, "");

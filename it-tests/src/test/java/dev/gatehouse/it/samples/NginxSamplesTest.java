@@ -11,6 +11,7 @@ import dev.gatehouse.it.support.Nginx;
 import dev.gatehouse.it.support.RawHttpResponse;
 import dev.gatehouse.it.support.ResourceStack;
 import dev.gatehouse.it.support.ScratchDir;
+import dev.gatehouse.it.support.ServerJvm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -287,12 +288,12 @@ class NginxSamplesTest {
         }
 
         static TcpAppServer start(Path toml, int port, int statsPort, ScratchDir dir) {
-            List<String> command = GatehouseAppServer.jvmCommand(List.of(), GatehouseAppServer.defaultClasspath(),
+            List<String> command = ServerJvm.command(List.of(), ServerJvm.defaultClasspath(),
                     GatehouseAppServer.MAIN_CLASS);
             command.addAll(List.of("--config", toml.toString(), "--workers", "1"));
             ManagedProcess p = ManagedProcess.start("Gatehouse app-server 127.0.0.1:" + port, command, dir.path(),
                     dir.resolve("app-server.log"), List.of(), Map.of(),
-                    new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));
+                    ManagedProcess.StopPolicy.term(Duration.ofSeconds(10)));
             try {
                 p.awaitConnectable(new InetSocketAddress("127.0.0.1", port), Duration.ofSeconds(30));
                 p.awaitConnectable(new InetSocketAddress("127.0.0.1", statsPort), Duration.ofSeconds(30));

@@ -107,15 +107,7 @@ class ServletDifferentialTest {
                 .start());
         GatehouseProxy proxy = processes.push(GatehouseProxy.builder()
                 .jvmArgs("-Xmx64m", "-XX:+UseSerialGC")
-                .toml("""
-                        client_max_body_size = "0"
-                        access_log = "off"
-                        [upstream.app]
-                        servers = ["%s"]
-                        [[location]]
-                        path = "/"
-                        upstream = "app"
-                        """.formatted(app.uwsgiPass()))
+                .forwardingEverythingTo(app.uwsgiPass(), "client_max_body_size = \"0\"")
                 .start());
         return new Stack(reference, app, nginx, proxy);
     }

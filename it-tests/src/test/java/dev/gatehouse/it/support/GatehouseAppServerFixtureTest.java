@@ -1,12 +1,8 @@
 package dev.gatehouse.it.support;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,14 +21,5 @@ class GatehouseAppServerFixtureTest {
         assertTrue(e.getMessage().contains("exited with status 1"), e.getMessage());
         assertTrue(e.getMessage().contains("dev.gatehouse.it.NoSuchMain"), e.getMessage());
         assertTrue(e.getMessage().contains("app-server.log"), e.getMessage());
-    }
-
-    @Test
-    void serverClasspathHasTheDemoAppButNotTheTestsOwnClasses() throws Exception {
-        List<String> entries = List.of(GatehouseAppServer.Builder.serverClasspath().split(File.pathSeparator));
-        assertTrue(entries.contains(DemoAppClasspath.entry().toString()), () -> "demo-app missing from " + entries);
-        Path own = Path.of(GatehouseAppServerFixtureTest.class.getProtectionDomain().getCodeSource().getLocation()
-                .toURI());
-        assertFalse(entries.contains(own.toString()), () -> own + " should be left out of " + entries);
     }
 }

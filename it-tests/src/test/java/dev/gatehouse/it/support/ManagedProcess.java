@@ -50,7 +50,18 @@ public final class ManagedProcess implements AutoCloseable {
      * @param graceful how long to wait after it before TERM
      * @param term how long to wait after TERM before KILL
      */
-    public record StopPolicy(String signal, Duration graceful, Duration term) {}
+    public record StopPolicy(String signal, Duration graceful, Duration term) {
+
+        /**
+         * The stop of a JVM server, whose graceful stop is TERM itself.
+         *
+         * @param graceful how long to wait after TERM before KILL
+         * @return TERM, then KILL after {@code graceful}
+         */
+        public static StopPolicy term(Duration graceful) {
+            return new StopPolicy("TERM", graceful, Duration.ZERO);
+        }
+    }
 
     private final String name;
     private final List<String> command;

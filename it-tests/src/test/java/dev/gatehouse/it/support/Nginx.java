@@ -1,13 +1,11 @@
 package dev.gatehouse.it.support;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -27,24 +25,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The generated {@code nginx.conf} keeps everything nginx writes (pid, error and access logs,
  * every {@code *_temp_path}) inside the directory, so nothing touches {@code /var}; snippets may
- * say {@code @DIR@} for that directory and {@code @PORT@} for the listen port.
+ * say {@code @DIR@} for that directory and {@code @PORT@} for the listen port. {@link #close()}
+ * sends QUIT (finish in-flight requests), TERM after 5 s, KILL after 2 s more.
  */
-public final class Nginx implements AutoCloseable {
+public final class Nginx extends LoopbackServer {
 
     private static final Logger log = LoggerFactory.getLogger(Nginx.class);
 
     /** Bind races with other processes are rare; a few fresh ports are plenty. */
     private static final int PORT_ATTEMPTS = 3;
 
-    private final ScratchDir dir;
-    private final ManagedProcess process;
-    private final int port;
+    /** The temp paths the generated config keeps inside the directory. */
+    private static final List<String> TEMP_DIRS =
+            List.of("client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp");
+
     private final String config;
 
-    private Nginx(ScratchDir dir, ManagedProcess process, int port, String config) {
-        this.dir = dir;
-        this.process = process;
-        this.port = port;
+    private Nginx(Launch launch, int port, String config) {
+        super(launch, port);
         this.config = config;
     }
 
@@ -75,29 +73,6 @@ public final class Nginx implements AutoCloseable {
                 """.formatted(location, modifier1, uwsgiPass);
     }
 
-    /** @return the loopback port nginx listens on */
-    public int port() {
-        return port;
-    }
-
-    /**
-     * @param pathAndQuery e.g. {@code /hello?x=1}
-     * @return {@code http://127.0.0.1:<port><pathAndQuery>}
-     */
-    public URI uri(String pathAndQuery) {
-        return URI.create("http://127.0.0.1:" + port + pathAndQuery);
-    }
-
-    /** @return the nginx master's pid */
-    public long pid() {
-        return process.pid();
-    }
-
-    /** @return the prefix directory holding the config, logs and temp paths */
-    public Path dir() {
-        return dir.path();
-    }
-
     /** @return the generated nginx.conf text */
     public String config() {
         return config;
@@ -105,46 +80,31 @@ public final class Nginx implements AutoCloseable {
 
     /** @return the error log so far (nginx's {@code error_log} at level {@code info}) */
     public String errorLog() {
-        return ManagedProcess.read(dir.resolve("error.log"));
+        return ManagedProcess.read(dir().resolve("error.log"));
     }
 
     /** @return the access log so far (combined format) */
     public String accessLog() {
-        return ManagedProcess.read(dir.resolve("access.log"));
+        return ManagedProcess.read(dir().resolve("access.log"));
     }
 
-    /** @return the config, and the tails of nginx's stderr and error log, for failure messages */
-    public String diagnostics() {
-        return "nginx on 127.0.0.1:" + port + ", config " + dir.resolve("nginx.conf") + "\n"
-                + process.diagnostics();
-    }
-
-    /** Stops nginx (QUIT: finish in-flight requests; TERM after 5 s; KILL after 2 s more). */
+    /** Names the config file above the tails of nginx's stderr and error log. */
     @Override
-    public void close() {
-        try {
-            process.close();
-        } finally {
-            dir.close();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "nginx 127.0.0.1:" + port + " (pid " + pid() + ")";
+    protected String heading() {
+        return super.heading() + ", config " + dir().resolve("nginx.conf");
     }
 
     /** Collects config snippets and files, then starts nginx. */
-    public static final class Builder {
+    public static final class Builder extends ServerBuilder<Builder> {
         private final StringBuilder http = new StringBuilder();
         private final StringBuilder server = new StringBuilder();
-        private final Map<String, byte[]> files = new LinkedHashMap<>();
         private int workerProcesses = 1;
         private String serverName = "localhost";
         private int workerConnections = 1024;
-        private Duration startTimeout = Duration.ofSeconds(60);
 
-        private Builder() {}
+        private Builder() {
+            super(Duration.ofSeconds(60));
+        }
 
         /**
          * Adds text at {@code http} level (upstream blocks, extra server blocks, maps).
@@ -167,28 +127,6 @@ public final class Nginx implements AutoCloseable {
         public Builder server(String snippet) {
             server.append(snippet).append('\n');
             return this;
-        }
-
-        /**
-         * Writes a file into nginx's directory before start, e.g. {@code www/index.html} for
-         * {@code root @DIR@/www;}.
-         *
-         * @param relativePath a path inside the directory
-         * @param content the bytes
-         * @return this
-         */
-        public Builder file(String relativePath, byte[] content) {
-            files.put(relativePath, content.clone());
-            return this;
-        }
-
-        /**
-         * @param relativePath a path inside the directory
-         * @param content written as UTF-8
-         * @return this
-         */
-        public Builder file(String relativePath, String content) {
-            return file(relativePath, content.getBytes(StandardCharsets.UTF_8));
         }
 
         /**
@@ -222,15 +160,6 @@ public final class Nginx implements AutoCloseable {
         }
 
         /**
-         * @param timeout how long nginx may take to accept on its port (default 10 s)
-         * @return this
-         */
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = timeout;
-            return this;
-        }
-
-        /**
          * Writes the config and files, starts nginx and waits until its port accepts and its
          * workers are forked.
          *
@@ -239,46 +168,43 @@ public final class Nginx implements AutoCloseable {
          */
         public Nginx start() {
             Path binary = PeerBinaries.nginx();
-            IllegalStateException failure = null;
-            for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-                ScratchDir dir = ScratchDir.create("nginx");
-                int port = FreePort.pick();
-                ManagedProcess process = null;
+            for (int attempt = 1; ; attempt++) {
                 try {
-                    files.forEach((name, content) -> dir.write(name, content));
-                    for (String temp : List.of("client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp",
-                            "scgi_temp")) {
-                        Files.createDirectories(dir.resolve(temp));
+                    return launch("nginx", launch -> startIn(launch, binary));
+                } catch (PortTaken e) {
+                    if (attempt == PORT_ATTEMPTS) {
+                        throw e.failure;
                     }
-                    String config = render(dir.path(), port);
-                    dir.write("nginx.conf", config.getBytes(StandardCharsets.UTF_8));
-                    String name = "nginx 127.0.0.1:" + port;
-                    // -e: errors found before the config's error_log is read (bad directive,
-                    // bind failure) also go to our file, not /var/log/nginx/error.log.
-                    process = ManagedProcess.start(name,
-                            List.of(binary.toString(), "-p", dir.path() + "/", "-c", "nginx.conf",
-                                    "-e", dir.resolve("error.log").toString()),
-                            dir.path(), dir.resolve("nginx.stderr.log"), List.of(dir.resolve("error.log")),
-                            Map.of(), new ManagedProcess.StopPolicy("QUIT", Duration.ofSeconds(5),
-                                    Duration.ofSeconds(2)));
-                    process.awaitConnectable(new InetSocketAddress("127.0.0.1", port), startTimeout);
-                    process.awaitChildren(workerProcesses, startTimeout);
-                    return new Nginx(dir, process, port, config);
-                } catch (RuntimeException | IOException e) {
-                    boolean portTaken = ManagedProcess.read(dir.resolve("error.log")).contains("Address already in use");
-                    if (process != null) {
-                        process.close();
-                    }
-                    dir.close();
-                    failure = e instanceof IllegalStateException ise ? ise
-                            : new IllegalStateException("cannot start nginx in " + dir, e);
-                    if (!portTaken) {
-                        throw failure;
-                    }
-                    log.warn("port {} was taken before nginx bound it; trying another", port);
+                    log.warn("port {} was taken before nginx bound it; trying another", e.port);
                 }
             }
-            throw failure;
+        }
+
+        private Nginx startIn(Launch launch, Path binary) throws IOException {
+            int port = FreePort.pick();
+            for (String temp : TEMP_DIRS) {
+                Files.createDirectories(launch.resolve(temp));
+            }
+            String config = render(launch.dir(), port);
+            launch.write("nginx.conf", config.getBytes(StandardCharsets.UTF_8));
+            // -e: errors found before the config's error_log is read (bad directive, bind
+            // failure) also go to our file, not /var/log/nginx/error.log.
+            List<String> command = new ArrayList<>(List.of(binary.toString(), "-p", launch.dir() + "/",
+                    "-c", "nginx.conf", "-e", launch.resolve("error.log").toString()));
+            command.addAll(args(launch));
+            ManagedProcess process = launch.start("nginx 127.0.0.1:" + port, command, "nginx.stderr.log",
+                    List.of("error.log"), Map.of(), new ManagedProcess.StopPolicy("QUIT", Duration.ofSeconds(5),
+                            Duration.ofSeconds(2)));
+            try {
+                process.awaitConnectable(loopback(port), startTimeout());
+                process.awaitChildren(workerProcesses, startTimeout());
+            } catch (IllegalStateException e) {
+                if (ManagedProcess.read(launch.resolve("error.log")).contains("Address already in use")) {
+                    throw new PortTaken(port, e);
+                }
+                throw e;
+            }
+            return new Nginx(launch, port, config);
         }
 
         private String render(Path dir, int port) {
@@ -338,6 +264,18 @@ public final class Nginx implements AutoCloseable {
             } catch (IOException | UnsupportedOperationException e) {
                 return "root".equals(System.getProperty("user.name"));
             }
+        }
+    }
+
+    /** A start that failed because another process bound the port first; the launch retries. */
+    private static final class PortTaken extends RuntimeException {
+        private final int port;
+        private final IllegalStateException failure;
+
+        PortTaken(int port, IllegalStateException failure) {
+            super("port " + port + " taken before nginx bound it", failure);
+            this.port = port;
+            this.failure = failure;
         }
     }
 }

@@ -1,10 +1,8 @@
 package dev.gatehouse.it.support;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.jetty.ee11.webapp.WebAppContext;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -16,55 +14,24 @@ import org.eclipse.jetty.server.ServerConnector;
  * plain HTTP/1.1, in a JVM of its own, configured as Gatehouse configures its embedded Jetty
  * (no Server header) and otherwise left at Jetty's defaults.
  */
-public final class ReferenceJetty implements AutoCloseable {
+public final class ReferenceJetty extends LoopbackServer {
 
-    private final ManagedProcess process;
-    private final ScratchDir dir;
-    private final int port;
-
-    private ReferenceJetty(ManagedProcess process, ScratchDir dir, int port) {
-        this.process = process;
-        this.dir = dir;
-        this.port = port;
+    private ReferenceJetty(Launch launch, int port) {
+        super(launch, port);
     }
 
     /** Starts Jetty with {@code war} at {@code /} on a free loopback port and waits until it accepts. */
     public static ReferenceJetty start(Path war) {
-        ScratchDir dir = ScratchDir.create("ref-jetty");
-        int port = FreePort.pick();
-        List<String> command = GatehouseAppServer.jvmCommand(List.of("-Xmx256m", "-XX:+UseSerialGC"),
-                System.getProperty("java.class.path"), ReferenceJetty.class.getName());
-        command.addAll(List.of(Integer.toString(port), war.toString(), dir.resolve("tmp").toString()));
-        ManagedProcess process = ManagedProcess.start("reference Jetty :" + port, command, dir.path(),
-                dir.resolve("jetty.log"), List.of(), Map.of(),
-                new ManagedProcess.StopPolicy("TERM", Duration.ofSeconds(10), Duration.ZERO));
-        try {
-            process.awaitConnectable(new InetSocketAddress("127.0.0.1", port), Duration.ofSeconds(120));
-        } catch (RuntimeException e) {
-            process.close();
-            dir.close();
-            throw e;
-        }
-        return new ReferenceJetty(process, dir, port);
-    }
-
-    /** @return the HTTP port on 127.0.0.1 */
-    public int port() {
-        return port;
-    }
-
-    /** @return the log tail, for failure messages */
-    public String diagnostics() {
-        return process.diagnostics();
-    }
-
-    @Override
-    public void close() {
-        try {
-            process.close();
-        } finally {
-            dir.close();
-        }
+        return Launch.in("ref-jetty", launch -> {
+            int port = FreePort.pick();
+            List<String> command = ServerJvm.command(List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                    System.getProperty("java.class.path"), ReferenceJetty.class.getName());
+            command.addAll(List.of(Integer.toString(port), war.toString(), launch.resolve("tmp").toString()));
+            ManagedProcess process = launch.start("reference Jetty 127.0.0.1:" + port, command, "jetty.log",
+                    ManagedProcess.StopPolicy.term(Duration.ofSeconds(10)));
+            process.awaitConnectable(loopback(port), Duration.ofSeconds(120));
+            return new ReferenceJetty(launch, port);
+        });
     }
 
     /**
@@ -90,10 +57,5 @@ public final class ReferenceJetty implements AutoCloseable {
         server.setStopAtShutdown(true);
         server.start();
         server.join();
-    }
-
-    @Override
-    public String toString() {
-        return "reference Jetty 127.0.0.1:" + port;
     }
 }

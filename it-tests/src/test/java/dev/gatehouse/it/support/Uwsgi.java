@@ -1,14 +1,11 @@
 package dev.gatehouse.it.support;
 
 import java.net.UnixDomainSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,20 +26,15 @@ import java.util.regex.Pattern;
  * <p>Always started with {@code --master --die-on-term} and stopped with INT: plain uWSGI 2.0
  * treats TERM as a brutal reload and would keep running (reference/README.md, "Traps").
  * {@code --buffer-size 65535} accepts the largest vars block nginx can send (the default 4096
- * rejects a 6 kB Cookie).
+ * rejects a 6 kB Cookie). {@link #close()} sends INT (the master kills its workers and exits),
+ * TERM after 5 s, KILL after 2 s more.
  */
-public final class Uwsgi implements AutoCloseable {
+public final class Uwsgi extends UnixSocketServer {
 
     private static final Pattern JWSGI_TARGET = Pattern.compile("([\\w.$/]+)(?::(\\w+))?");
 
-    private final ScratchDir dir;
-    private final ManagedProcess process;
-    private final Path socket;
-
-    private Uwsgi(ScratchDir dir, ManagedProcess process, Path socket) {
-        this.dir = dir;
-        this.process = process;
-        this.socket = socket;
+    private Uwsgi(Launch launch, Path socket) {
+        super(launch, socket);
     }
 
     /** @return a builder for a uWSGI with no plugins and 1 process */
@@ -50,62 +42,16 @@ public final class Uwsgi implements AutoCloseable {
         return new Builder();
     }
 
-    /** @return the unix socket uWSGI listens on */
-    public Path socketPath() {
-        return socket;
-    }
-
-    /** @return {@code unix:<socket>}, as nginx's {@code uwsgi_pass} wants it */
-    public String uwsgiPass() {
-        return "unix:" + socket;
-    }
-
-    /** @return the master's pid */
-    public long pid() {
-        return process.pid();
-    }
-
-    /** @return the temp directory holding the socket, log and any written files */
-    public Path dir() {
-        return dir.path();
-    }
-
-    /** @return uWSGI's log so far (startup, one line per request, app errors) */
-    public String log() {
-        return process.log();
-    }
-
-    /** @return the log tail, for failure messages */
-    public String diagnostics() {
-        return "uWSGI on " + uwsgiPass() + "\n" + process.diagnostics();
-    }
-
-    /** Stops uWSGI (INT: master kills workers and exits; TERM after 5 s; KILL after 2 s more). */
-    @Override
-    public void close() {
-        try {
-            process.close();
-        } finally {
-            dir.close();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "uWSGI " + uwsgiPass() + " (pid " + pid() + ")";
-    }
-
     /** Collects plugins, options and files, then starts uWSGI. */
-    public static final class Builder {
+    public static final class Builder extends ServerBuilder<Builder> {
         private final Set<String> plugins = new LinkedHashSet<>();
-        private final List<String> args = new ArrayList<>();
-        private final Map<String, byte[]> files = new LinkedHashMap<>();
         private int processes = 1;
         private String readyLogLine;
         private boolean readyLinePerWorker;
-        private Duration startTimeout = Duration.ofSeconds(120);
 
-        private Builder() {}
+        private Builder() {
+            super(Duration.ofSeconds(120));
+        }
 
         /**
          * @param names plugins for {@code --plugins}, e.g. {@code python3}; each is checked to be
@@ -126,29 +72,6 @@ public final class Uwsgi implements AutoCloseable {
          */
         public Builder processes(int count) {
             this.processes = count;
-            return this;
-        }
-
-        /**
-         * Adds command-line options; {@code @DIR@} in them is replaced by the temp directory.
-         *
-         * @param options e.g. {@code "--wsgi-file", "@DIR@/app.py"}
-         * @return this
-         */
-        public Builder args(String... options) {
-            args.addAll(List.of(options));
-            return this;
-        }
-
-        /**
-         * Writes a file (an app module, say) into the temp directory before start.
-         *
-         * @param relativePath a path inside the directory
-         * @param content written as UTF-8
-         * @return this
-         */
-        public Builder file(String relativePath, String content) {
-            files.put(relativePath, content.getBytes(StandardCharsets.UTF_8));
             return this;
         }
 
@@ -198,15 +121,6 @@ public final class Uwsgi implements AutoCloseable {
         }
 
         /**
-         * @param timeout how long start-up may take (default 30 s; each JWSGI worker starts a JVM)
-         * @return this
-         */
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = timeout;
-            return this;
-        }
-
-        /**
          * Starts uWSGI and waits until its socket accepts, every worker is forked, and (for
          * JWSGI) every worker has loaded the class.
          *
@@ -215,11 +129,8 @@ public final class Uwsgi implements AutoCloseable {
          */
         public Uwsgi start() {
             Path binary = PeerBinaries.uwsgi();
-            ScratchDir dir = ScratchDir.create("uwsgi");
-            ManagedProcess process = null;
-            try {
-                files.forEach(dir::write);
-                Path socket = dir.resolve("uwsgi.sock");
+            return launch("uwsgi", launch -> {
+                Path socket = launch.resolve("uwsgi.sock");
                 List<String> command = new ArrayList<>();
                 command.add(binary.toString());
                 // --strict: a mistyped option fails the start instead of being ignored.
@@ -235,30 +146,25 @@ public final class Uwsgi implements AutoCloseable {
                         "--processes", Integer.toString(processes),
                         "--die-on-term",
                         "--buffer-size", "65535"));
-                for (String arg : args) {
-                    command.add(arg.replace("@DIR@", dir.path().toString()));
-                }
-                process = ManagedProcess.start("uWSGI unix:" + socket, command, dir.path(), dir.resolve("uwsgi.log"),
-                        List.of(), Map.of(), new ManagedProcess.StopPolicy("INT", Duration.ofSeconds(5),
-                                Duration.ofSeconds(2)));
-                process.awaitConnectable(UnixDomainSocketAddress.of(socket), startTimeout);
-                process.awaitChildren(processes, startTimeout);
+                command.addAll(args(launch));
+                ManagedProcess process = launch.start("uWSGI unix:" + socket, command, "uwsgi.log",
+                        new ManagedProcess.StopPolicy("INT", Duration.ofSeconds(5), Duration.ofSeconds(2)));
+                process.awaitConnectable(UnixDomainSocketAddress.of(socket), startTimeout());
+                process.awaitChildren(processes, startTimeout());
                 if (readyLogLine != null) {
-                    String line = readyLogLine;
-                    int times = readyLinePerWorker ? processes : 1;
-                    // uWSGI respawns a worker that dies (say, on NoClassDefFoundError) forever;
-                    // the first death during start-up is already the answer.
-                    process.awaitLog(times + " x '" + line + "'", text -> count(text, line) >= times,
-                            text -> text.contains("DAMN ! worker") || text.contains("GAME OVER"), startTimeout);
+                    awaitReadyLines(process);
                 }
-                return new Uwsgi(dir, process, socket);
-            } catch (RuntimeException e) {
-                if (process != null) {
-                    process.close();
-                }
-                dir.close();
-                throw e;
-            }
+                return new Uwsgi(launch, socket);
+            });
+        }
+
+        private void awaitReadyLines(ManagedProcess process) {
+            String line = readyLogLine;
+            int times = readyLinePerWorker ? processes : 1;
+            // uWSGI respawns a worker that dies (say, on NoClassDefFoundError) forever; the first
+            // death during start-up is already the answer.
+            process.awaitLog(times + " x '" + line + "'", text -> count(text, line) >= times,
+                    text -> text.contains("DAMN ! worker") || text.contains("GAME OVER"), startTimeout());
         }
 
         private static int count(String text, String needle) {
