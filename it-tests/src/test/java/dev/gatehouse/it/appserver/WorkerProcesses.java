@@ -15,6 +15,11 @@ final class WorkerProcesses {
 
     private static final String WORKER_MAIN = "dev.gatehouse.appserver.worker.WorkerMain";
     private static final Pattern READY = Pattern.compile("worker \\d+ \\(pid \\d+, generation \\d+\\) ready");
+    /**
+     * The master's line for the same event, written after the worker's: a test that reads the
+     * log from here on must not find it arriving late.
+     */
+    private static final Pattern MASTER_SAW_READY = Pattern.compile("worker \\d+ \\(pid \\d+\\) ready in \\d+ ms");
     private static final Pattern VM_RSS = Pattern.compile("(?m)^VmRSS:\\s+(\\d+) kB$");
 
     private WorkerProcesses() {}
@@ -32,17 +37,14 @@ final class WorkerProcesses {
     }
 
     /**
-     * Waits until {@code count} workers have logged that they are ready: the master's socket
+     * Waits until {@code count} workers have logged that they are ready, and the master that it saw them ready: the master's socket
      * accepts as soon as it is bound, before any worker serves.
      */
     static List<ProcessHandle> awaitReady(GatehouseAppServer server, int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Matcher ready = READY.matcher(server.log());
-            int seen = 0;
-            while (ready.find()) {
-                seen++;
-            }
+            String log = server.log();
+            int seen = (int) Math.min(READY.matcher(log).results().count(), MASTER_SAW_READY.matcher(log).results().count());
             if (seen >= count) {
                 List<ProcessHandle> workers = of(server);
                 if (workers.size() == count) {
