@@ -59,6 +59,7 @@ public final class WorkerServer implements AutoCloseable {
     private final IoEventLoop loop;
     private final ExecutorService executor;
     private final WorkerRuntime runtime;
+    private final RequestPolicy policy;
     private final ChannelGroup connections;
     private final UwsgiDecoderConfig decoderConfig;
     private final boolean tcp;
@@ -76,6 +77,7 @@ public final class WorkerServer implements AutoCloseable {
         this.loop = group.next();
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gatehouse-req-", 0).factory());
         this.runtime = new WorkerRuntime(options, app, executor, new ResponseWriter(new HttpDateClock()), new WorkerStats());
+        this.policy = new RequestPolicy(runtime);
         this.connections = new DefaultChannelGroup("uwsgi-connections", GlobalEventExecutor.INSTANCE);
         this.decoderConfig = UwsgiDecoderConfig.defaults().withMaxVarsSize(options.maxVarsSize());
     }
@@ -155,7 +157,7 @@ public final class WorkerServer implements AutoCloseable {
             Runnable onClose, SocketAddress localAddress) throws InterruptedException {
         WorkerServer ws = new WorkerServer(options, app, tcp);
         ws.localAddress = localAddress;
-        ws.direct = new DirectServe(ws.runtime, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp, ws::openChannel);
+        ws.direct = new DirectServe(ws.runtime, ws.policy, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp, ws::openChannel);
         ws.acceptor = new UwsgiAcceptor(listener, ws.direct, options.workerId(), onClose);
         Future<?> registered = ws.acceptor.start(ws.loop).await();
         if (!registered.isSuccess()) {
@@ -184,7 +186,7 @@ public final class WorkerServer implements AutoCloseable {
         connections.add(ch);
         ch.pipeline().addLast("read-timeout", new IdleStateHandler(options.readTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         ch.pipeline().addLast("uwsgi-decoder", new UwsgiRequestDecoder(decoderConfig));
-        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime));
+        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime, policy));
         loop.register(ch).addListener(f -> {
             if (!f.isSuccess()) {
                 log.warn("worker {}: cannot register an accepted connection, closing it: {}",
