@@ -15,7 +15,6 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything else becomes a channel with the usual pipeline ({@link ChannelOpener}), so every
  * behaviour stays where it is: a packet still in transit or malformed, a keep-alive request,
- * and after the application ran, a streamed or file body or a
- * socket that took only part of the response ({@link UwsgiConnectionHandler.Adopted}). The
- * bytes read here are handed to the channel as its first read.
+ * and after the application ran, a streamed or file body or a socket that took only part of the
+ * response. The channel gets a {@link Handover}: the bytes read here as its first read, or the
+ * request with its response.
  *
  * <p>A connection accepted before its request arrived (the worker can win the race against
  * nginx's write) waits for it in the event loop's epoll set without a channel, and is then served
@@ -57,11 +56,8 @@ final class DirectServe {
 
     /** Opens a channel on an accepted descriptor and gives it what was read or answered. */
     interface ChannelOpener {
-        /**
-         * @param first the bytes read so far (the channel's first read, maybe empty), or an
-         *     {@link UwsgiConnectionHandler.Adopted} request; owned by the callee
-         */
-        void open(int fd, Object first);
+        /** @param first what was read or answered already; owned by the callee */
+        void open(int fd, Handover first);
     }
 
     private final WorkerRuntime rt;
@@ -128,7 +124,7 @@ final class DirectServe {
                 packet.release();
                 in.readerIndex(0);
             }
-            handOff(socket, waited, in);
+            handOff(socket, waited, new Handover.Unread(in));
             return;
         }
         Exchange ex = policy.exchange(packet, FlowControl.NONE, false, policy.runsInline(packet));
@@ -142,16 +138,13 @@ final class DirectServe {
     }
 
     /** A channel takes the connection over; the epoll set must not hold its descriptor then. */
-    private void handOff(FileDescriptor socket, Waiting waited, Object first) {
+    private void handOff(FileDescriptor socket, Waiting waited, Handover first) {
         if (!loop.inEventLoop()) {
             try {
                 loop.execute(() -> handOff(socket, waited, first));
             } catch (RejectedExecutionException e) {
                 // The worker is closing: no channel any more, nothing left to send the rest with.
-                if (first instanceof UwsgiConnectionHandler.Adopted a) {
-                    ReferenceCountUtil.release(a.unsent());
-                    policy.end(a.exchange());
-                }
+                first.abandon(policy);
                 close(socket, null);
             }
             return;
@@ -207,7 +200,7 @@ final class DirectServe {
         }
         ByteBuf out = rt.writer().encodeWhole(alloc, response, "HEAD".equals(ex.request.method()), ex.chunkedOk);
         if (out == null) {
-            handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, null));
+            handOff(socket, waited, new Handover.Unsent(ex, response));
             return;
         }
         if (!out.isDirect()) {
@@ -227,7 +220,7 @@ final class DirectServe {
             return;
         }
         if (!sent) {
-            handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, out));
+            handOff(socket, waited, new Handover.HalfSent(ex, out));
             return;
         }
         out.release();
@@ -262,7 +255,7 @@ final class DirectServe {
                         rt.options().workerId(), f.cause().toString());
                 w.done = true;
                 rt.stats().connectionIdle();
-                opener.open(socket.intValue(), alloc.buffer(0));
+                opener.open(socket.intValue(), new Handover.Unread(alloc.buffer(0)));
                 return;
             }
             w.registration = (IoRegistration) f.getNow();

@@ -237,25 +237,12 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A request the acceptor read and answered without a channel, whose response could not go
-     * out there (a streamed or file body, or a socket that took only part of it): this
-     * connection finishes it. See {@link DirectServe}.
-     *
-     * @param unsent the rest of an encoded response, or null to send {@code response}
+     * Takes over a request that {@link DirectServe} ran without a channel and could not finish
+     * answering there: this connection sends the response, or the rest of it.
      */
-    record Adopted(Exchange exchange, Response response, io.netty.buffer.ByteBuf unsent) {
-    }
-
-    private void adopt(ChannelHandlerContext ctx, Adopted a) {
-        Exchange ex = a.exchange();
+    private void adopt(ChannelHandlerContext ctx, Exchange ex) {
         current = ex;
         setBusy(true);
-        if (a.unsent() != null) {
-            ex.answering = true;
-            ctx.channel().writeAndFlush(a.unsent()).addListener(f -> responded(ctx, ex, f.isSuccess()));
-        } else {
-            deliver(ctx, ex, a.response());
-        }
     }
 
     /** Writes the response; may block on a slow client. */
@@ -381,8 +368,16 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof Adopted a) {
-            adopt(ctx, a);
+        if (evt instanceof Handover.Unsent u) {
+            adopt(ctx, u.exchange());
+            deliver(ctx, u.exchange(), u.response());
+            return;
+        }
+        if (evt instanceof Handover.HalfSent h) {
+            Exchange ex = h.exchange();
+            adopt(ctx, ex);
+            ex.answering = true;
+            ctx.channel().writeAndFlush(h.rest()).addListener(f -> responded(ctx, ex, f.isSuccess()));
             return;
         }
         if (evt instanceof IdleStateEvent) {

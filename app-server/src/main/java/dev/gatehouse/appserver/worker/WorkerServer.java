@@ -20,7 +20,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -172,13 +171,13 @@ public final class WorkerServer implements AutoCloseable {
      * Makes a channel of an accepted connection that {@link DirectServe} did not finish, and
      * hands it what was read or answered already. On the event loop.
      */
-    private void openChannel(int fd, Object first) {
+    private void openChannel(int fd, Handover first) {
         Channel ch;
         try {
             ch = tcp ? new EpollSocketChannel(fd) : new EpollDomainSocketChannel(fd);
         } catch (RuntimeException e) {
             log.warn("worker {}: cannot set up an accepted connection, closing it: {}", options.workerId(), e.toString());
-            ReferenceCountUtil.release(first instanceof UwsgiConnectionHandler.Adopted a ? a.unsent() : first);
+            first.abandon(policy);
             closeFd(fd);
             return;
         }
@@ -191,11 +190,11 @@ public final class WorkerServer implements AutoCloseable {
             if (!f.isSuccess()) {
                 log.warn("worker {}: cannot register an accepted connection, closing it: {}",
                         options.workerId(), f.cause().toString());
-                ReferenceCountUtil.release(first instanceof UwsgiConnectionHandler.Adopted a ? a.unsent() : first);
+                first.abandon(policy);
                 ch.unsafe().closeForcibly();
                 return;
             }
-            if (first instanceof ByteBuf bytes) {
+            if (first instanceof Handover.Unread(ByteBuf bytes)) {
                 if (bytes.isReadable()) {
                     // The connection's first read, made by DirectServe.
                     ch.pipeline().fireChannelRead(bytes);
