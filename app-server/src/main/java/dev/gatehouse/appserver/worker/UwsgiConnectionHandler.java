@@ -1,6 +1,5 @@
 package dev.gatehouse.appserver.worker;
 
-import dev.gatehouse.appserver.api.Body;
 import dev.gatehouse.appserver.api.Response;
 import dev.gatehouse.appserver.api.WebSocketAccept;
 import dev.gatehouse.uwsgi.UwsgiContent;
@@ -22,15 +21,19 @@ import org.slf4j.LoggerFactory;
  * drains what the application did not read, and then either closes (what nginx expects) or
  * keeps the connection for the next request (when the Gatehouse proxy asked for it).
  *
- * <p>All state lives on the event loop; the application's thread only calls {@link #send}.
+ * <p>What each request gets (inline or not, a 503, the app's answer, its counting) is the
+ * {@link RequestPolicy}'s; writing the response is the {@link ChannelResponder}'s. All state here
+ * lives on the event loop; the application's thread only sends through the responder.
  */
-final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
+final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter implements ChannelResponder.Done {
 
     private static final Logger log = LoggerFactory.getLogger(UwsgiConnectionHandler.class);
 
     private final WorkerRuntime rt;
     private final RequestPolicy policy;
+    private final ChannelResponder responder;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
     private WritabilityGate gate;
     private Exchange current;
     private long served;
@@ -39,13 +42,15 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean pausedForBody;
     private boolean pausedForPipeline;
 
-    UwsgiConnectionHandler(WorkerRuntime rt, RequestPolicy policy) {
+    UwsgiConnectionHandler(WorkerRuntime rt, RequestPolicy policy, ChannelResponder responder) {
         this.rt = rt;
         this.policy = policy;
+        this.responder = responder;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         gate = new WritabilityGate(ctx.channel());
     }
 
@@ -113,7 +118,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         current = ex;
         if (policy.overloaded(ex)) {
             ex.dispatched = true;
-            send(ctx, ex, RequestPolicy.OVERLOADED);
+            responder.deliver(ctx.channel(), gate, ex, RequestPolicy.OVERLOADED, this);
             return;
         }
         if (!ex.inline) {
@@ -165,10 +170,10 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         Response response = policy.call(ex);
         if (response == null) {
             // The front closed mid-body (logged once by channelInactive): no one to answer.
-            responded(ctx, ex, false);
+            responded(ex, false);
             return;
         }
-        deliver(ctx, ex, response);
+        responder.deliver(ctx.channel(), gate, ex, response, this);
     }
 
     /**
@@ -184,7 +189,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
             rt.stats().exception();
             log.error("worker {}: {}: acceptWebSocket failed, answered 500: {}{}", rt.options().workerId(),
                     ex.requestLine, t, RequestPolicy.where(t));
-            deliver(ctx, ex, RequestPolicy.SERVER_ERROR);
+            responder.deliver(ctx.channel(), gate, ex, RequestPolicy.SERVER_ERROR, this);
             return true;
         }
         if (accept == null) {
@@ -194,7 +199,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!r.accepted()) {
             log.info("worker {}: {}: WebSocket handshake refused with {}: {}", rt.options().workerId(), ex.requestLine,
                     r.refusal().status(), r.reason());
-            deliver(ctx, ex, r.refusal());
+            responder.deliver(ctx.channel(), gate, ex, r.refusal(), this);
             return true;
         }
         String path = ex.request.path();
@@ -210,7 +215,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private void openWebSocket(ChannelHandlerContext ctx, Exchange ex, WebSocketAccept accept,
             WebSocketHandshake.Result r, String path) {
         if (!ctx.channel().isActive()) {
-            responded(ctx, ex, false);
+            responded(ex, false);
             return;
         }
         policy.answered(ex);
@@ -225,78 +230,20 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         WebSocketPipeline.install(ctx.pipeline(), accept, r.extension(), session);
     }
 
-    private void deliver(ChannelHandlerContext ctx, Exchange ex, Response response) {
-        boolean onLoop = ctx.channel().eventLoop().inEventLoop();
-        Body body = response.body();
-        if (onLoop && (body instanceof Body.Stream || body instanceof Body.Streaming)) {
-            // Streamed bodies wait for the client: never on the event loop.
-            rt.executor().execute(() -> send(ctx, ex, response));
-        } else {
-            send(ctx, ex, response);
-        }
-    }
-
     /**
      * Takes over a request that {@link DirectServe} ran without a channel and could not finish
      * answering there: this connection sends the response, or the rest of it.
      */
-    private void adopt(ChannelHandlerContext ctx, Exchange ex) {
+    private void adopt(Exchange ex) {
         current = ex;
         setBusy(true);
     }
 
-    /** Writes the response; may block on a slow client. */
-    private void send(ChannelHandlerContext ctx, Exchange ex, Response response) {
-        ex.answering = true;
-        Channel ch = ctx.channel();
-        boolean head = "HEAD".equals(ex.request.method());
-        ResponseWriter.Sent sent;
-        try {
-            sent = rt.writer().write(ch, gate, response, head, ex.chunkedOk);
-        } catch (ResponseWriter.BrokenResponseException e) {
-            logBroken(ex, e);
-            ch.close();
-            ch.eventLoop().execute(() -> responded(ctx, ex, false));
-            return;
-        } catch (IOException e) {
-            // Nothing was written yet: the client can still get a proper 500.
-            if (!(e instanceof WritabilityGate.ClientGoneException)) {
-                rt.stats().exception();
-                log.error("worker {}: {}: cannot send the response, answered 500: {}",
-                        rt.options().workerId(), ex.requestLine, e.toString());
-                try {
-                    sent = rt.writer().write(ch, gate, RequestPolicy.SERVER_ERROR, head, ex.chunkedOk);
-                } catch (IOException again) {
-                    ch.close();
-                    ch.eventLoop().execute(() -> responded(ctx, ex, false));
-                    return;
-                }
-            } else {
-                ch.close();
-                ch.eventLoop().execute(() -> responded(ctx, ex, false));
-                return;
-            }
-        }
-        ex.untilClose = sent.untilClose();
-        sent.done().addListener(f -> responded(ctx, ex, f.isSuccess()));
-    }
-
-    private void logBroken(Exchange ex, IOException e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof WritabilityGate.ClientGoneException) {
-            log.info("worker {}: {}: front server went away mid-response ({})",
-                    rt.options().workerId(), ex.requestLine, e.getMessage());
-        } else {
-            rt.stats().exception();
-            log.error("worker {}: {}: response broken off, connection closed: {}: {}{}",
-                    rt.options().workerId(), ex.requestLine, e.getMessage(), cause, RequestPolicy.where(cause));
-        }
-    }
-
-    /** The response is out (or failed); on the event loop. */
-    private void responded(ChannelHandlerContext ctx, Exchange ex, boolean ok) {
+    /** The response is out (or failed): the connection goes on, or closes. */
+    @Override
+    public void responded(Exchange ex, boolean ok) {
         if (!ctx.executor().inEventLoop()) {
-            ctx.executor().execute(() -> responded(ctx, ex, ok));
+            ctx.executor().execute(() -> responded(ex, ok));
             return;
         }
         policy.end(ex);
@@ -369,15 +316,13 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof Handover.Unsent u) {
-            adopt(ctx, u.exchange());
-            deliver(ctx, u.exchange(), u.response());
+            adopt(u.exchange());
+            responder.deliver(ctx.channel(), gate, u.exchange(), u.response(), this);
             return;
         }
         if (evt instanceof Handover.HalfSent h) {
-            Exchange ex = h.exchange();
-            adopt(ctx, ex);
-            ex.answering = true;
-            ctx.channel().writeAndFlush(h.rest()).addListener(f -> responded(ctx, ex, f.isSuccess()));
+            adopt(h.exchange());
+            responder.sendRest(ctx.channel(), h.exchange(), h.rest(), this);
             return;
         }
         if (evt instanceof IdleStateEvent) {

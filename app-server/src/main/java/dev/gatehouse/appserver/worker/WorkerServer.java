@@ -59,6 +59,7 @@ public final class WorkerServer implements AutoCloseable {
     private final ExecutorService executor;
     private final WorkerRuntime runtime;
     private final RequestPolicy policy;
+    private final ChannelResponder responder;
     private final ChannelGroup connections;
     private final UwsgiDecoderConfig decoderConfig;
     private final boolean tcp;
@@ -77,6 +78,7 @@ public final class WorkerServer implements AutoCloseable {
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gatehouse-req-", 0).factory());
         this.runtime = new WorkerRuntime(options, app, executor, new ResponseWriter(new HttpDateClock()), new WorkerStats());
         this.policy = new RequestPolicy(runtime);
+        this.responder = new ChannelResponder(runtime);
         this.connections = new DefaultChannelGroup("uwsgi-connections", GlobalEventExecutor.INSTANCE);
         this.decoderConfig = UwsgiDecoderConfig.defaults().withMaxVarsSize(options.maxVarsSize());
     }
@@ -185,7 +187,7 @@ public final class WorkerServer implements AutoCloseable {
         connections.add(ch);
         ch.pipeline().addLast("read-timeout", new IdleStateHandler(options.readTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         ch.pipeline().addLast("uwsgi-decoder", new UwsgiRequestDecoder(decoderConfig));
-        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime, policy));
+        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime, policy, responder));
         loop.register(ch).addListener(f -> {
             if (!f.isSuccess()) {
                 log.warn("worker {}: cannot register an accepted connection, closing it: {}",
