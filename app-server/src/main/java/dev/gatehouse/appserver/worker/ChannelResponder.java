@@ -5,7 +5,6 @@ import dev.gatehouse.appserver.api.Response;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.io.IOException;
-import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,23 +25,17 @@ final class ChannelResponder {
         void responded(Exchange ex, boolean ok);
     }
 
-    private final ResponseWriter writer;
-    private final Executor executor;
-    private final WorkerStats stats;
-    private final int workerId;
+    private final WorkerRuntime rt;
 
     ChannelResponder(WorkerRuntime rt) {
-        this.writer = rt.writer();
-        this.executor = rt.executor();
-        this.stats = rt.stats();
-        this.workerId = rt.options().workerId();
+        this.rt = rt;
     }
 
     /** Sends the response, from a request thread for a streamed body; may block on a slow client. */
     void deliver(Channel ch, WritabilityGate gate, Exchange ex, Response response, Done done) {
         Body body = response.body();
         if ((body instanceof Body.Stream || body instanceof Body.Streaming) && ch.eventLoop().inEventLoop()) {
-            executor.execute(() -> send(ch, gate, ex, response, done));
+            rt.executor().execute(() -> send(ch, gate, ex, response, done));
         } else {
             send(ch, gate, ex, response, done);
         }
@@ -59,7 +52,7 @@ final class ChannelResponder {
         boolean head = "HEAD".equals(ex.request.method());
         ResponseWriter.Sent sent;
         try {
-            sent = writer.write(ch, gate, response, head, ex.chunkedOk);
+            sent = rt.writer().write(ch, gate, response, head, ex.chunkedOk);
         } catch (ResponseWriter.BrokenResponseException e) {
             logBroken(ex, e);
             closeFailed(ch, ex, done);
@@ -70,11 +63,11 @@ final class ChannelResponder {
                 return;
             }
             // Nothing was written yet: the client can still get a proper 500.
-            stats.exception();
-            log.error("worker {}: {}: cannot send the response, answered 500: {}", workerId, ex.requestLine,
-                    e.toString());
+            rt.stats().exception();
+            log.error("worker {}: {}: cannot send the response, answered 500: {}",
+                    rt.options().workerId(), ex.requestLine, e.toString());
             try {
-                sent = writer.write(ch, gate, RequestPolicy.SERVER_ERROR, head, ex.chunkedOk);
+                sent = rt.writer().write(ch, gate, RequestPolicy.SERVER_ERROR, head, ex.chunkedOk);
             } catch (IOException again) {
                 closeFailed(ch, ex, done);
                 return;
@@ -92,12 +85,12 @@ final class ChannelResponder {
     private void logBroken(Exchange ex, IOException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         if (cause instanceof WritabilityGate.ClientGoneException) {
-            log.info("worker {}: {}: front server went away mid-response ({})", workerId, ex.requestLine,
-                    e.getMessage());
+            log.info("worker {}: {}: front server went away mid-response ({})",
+                    rt.options().workerId(), ex.requestLine, e.getMessage());
         } else {
-            stats.exception();
-            log.error("worker {}: {}: response broken off, connection closed: {}: {}{}", workerId, ex.requestLine,
-                    e.getMessage(), cause, RequestPolicy.where(cause));
+            rt.stats().exception();
+            log.error("worker {}: {}: response broken off, connection closed: {}: {}{}",
+                    rt.options().workerId(), ex.requestLine, e.getMessage(), cause, RequestPolicy.where(cause));
         }
     }
 }

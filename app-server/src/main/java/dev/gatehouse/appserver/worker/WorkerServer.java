@@ -158,7 +158,8 @@ public final class WorkerServer implements AutoCloseable {
             Runnable onClose, SocketAddress localAddress) throws InterruptedException {
         WorkerServer ws = new WorkerServer(options, app, tcp);
         ws.localAddress = localAddress;
-        ws.direct = new DirectServe(ws.runtime, ws.policy, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp, ws::openChannel);
+        ws.direct = new DirectServe(ws.runtime, ws.policy, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp,
+                ws::openChannel);
         ws.acceptor = new UwsgiAcceptor(listener, ws.direct, options.workerId(), onClose);
         Future<?> registered = ws.acceptor.start(ws.loop).await();
         if (!registered.isSuccess()) {

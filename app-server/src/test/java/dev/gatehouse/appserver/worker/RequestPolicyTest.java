@@ -50,6 +50,12 @@ class RequestPolicyTest {
         }
     }
 
+    static PlainApp failing(String message) {
+        PlainApp app = new PlainApp();
+        app.failure = new IllegalStateException(message);
+        return app;
+    }
+
     /** Non-blocking below /inline; throws from isNonBlocking below /broken. */
     static final class HintingApp extends PlainApp {
         @Override
@@ -171,40 +177,34 @@ class RequestPolicyTest {
         assertEquals("1", RequestPolicy.OVERLOADED.header("Retry-After"));
     }
 
+    /** What the policy answers for a GET that {@code app} handles. */
+    private Response callThrough(PlainApp app) {
+        RequestPolicy policy = policy(app);
+        return policy.call(exchange(policy, packet("/", 0)));
+    }
+
     @Test
     void callReturnsTheApplicationsResponse() {
         PlainApp app = new PlainApp();
-        RequestPolicy policy = policy(app);
 
-        assertSame(app.answer, policy.call(exchange(policy, packet("/", 0))));
+        assertSame(app.answer, callThrough(app));
         assertEquals(0, stats.exceptions());
     }
 
     @Test
-    void anApplicationThatThrowsGetsA500() {
-        PlainApp app = new PlainApp();
-        app.failure = new IllegalStateException("boom");
-        RequestPolicy policy = policy(app);
+    void anApplicationThatThrowsOrReturnsNullGetsA500() {
+        PlainApp throwing = failing("boom");
+        PlainApp answeringNull = new PlainApp();
+        answeringNull.answer = null;
 
-        assertSame(RequestPolicy.SERVER_ERROR, policy.call(exchange(policy, packet("/", 0))));
-        assertEquals(1, stats.exceptions());
-    }
-
-    @Test
-    void aNullResponseIsA500() {
-        PlainApp app = new PlainApp();
-        app.answer = null;
-        RequestPolicy policy = policy(app);
-
-        assertSame(RequestPolicy.SERVER_ERROR, policy.call(exchange(policy, packet("/", 0))));
-        assertEquals(1, stats.exceptions());
+        assertSame(RequestPolicy.SERVER_ERROR, callThrough(throwing));
+        assertSame(RequestPolicy.SERVER_ERROR, callThrough(answeringNull));
+        assertEquals(2, stats.exceptions());
     }
 
     @Test
     void aFailureFromABodyCutOffByTheFrontIsNotAnswered() {
-        PlainApp app = new PlainApp();
-        app.failure = new IllegalStateException("body ended");
-        RequestPolicy policy = policy(app);
+        RequestPolicy policy = policy(failing("body ended"));
         Exchange ex = exchange(policy, packet("/upload", 10));
         ex.body.abort("front server closed the connection after 0 of 10 body bytes");
 
@@ -228,21 +228,31 @@ class RequestPolicyTest {
         assertEquals("GET /", plain.requestLine);
     }
 
+    private void assertCounted(long requests, int inFlight) {
+        assertEquals(requests, stats.requests(), "requests answered");
+        assertEquals(inFlight, stats.inFlight(), "requests in flight");
+    }
+
+    /** An exchange for {@code packet} that the application got. */
+    private Exchange begun(RequestPolicy policy, UwsgiRequest packet) {
+        Exchange ex = exchange(policy, packet);
+        policy.begin(ex);
+        return ex;
+    }
+
     @Test
     void aBegunRequestIsInFlightUntilItEndsAndIsCountedOnce() {
         RequestPolicy policy = policy(new PlainApp());
         UwsgiRequest packet = packet("/slow", 0);
-        Exchange ex = exchange(policy, packet);
 
-        policy.begin(ex);
+        Exchange ex = begun(policy, packet);
         assertEquals(1, stats.inFlight());
         assertEquals("GET /slow", stats.oldest().requestLine());
 
         policy.end(ex);
         policy.end(ex);
-        assertEquals(0, stats.inFlight());
+        assertCounted(1, 0);
         assertNull(stats.oldest());
-        assertEquals(1, stats.requests());
         assertEquals(0, packet.refCnt(), "the packet is released at the end");
     }
 
@@ -253,8 +263,7 @@ class RequestPolicyTest {
 
         policy.end(exchange(policy, packet));
 
-        assertEquals(0, stats.requests());
-        assertEquals(0, stats.inFlight());
+        assertCounted(0, 0);
         assertEquals(0, packet.refCnt());
     }
 
@@ -263,14 +272,11 @@ class RequestPolicyTest {
         // A WebSocket is one answered request from its 101, and its handler reads the vars later.
         RequestPolicy policy = policy(new PlainApp());
         UwsgiRequest packet = packet("/ws", 0);
-        Exchange ex = exchange(policy, packet);
-        policy.begin(ex);
 
-        policy.answered(ex);
+        policy.answered(begun(policy, packet));
 
-        assertEquals(1, stats.requests());
-        assertEquals(0, stats.inFlight());
-        assertEquals(1, packet.refCnt());
+        assertCounted(1, 0);
+        assertEquals(1, packet.refCnt(), "the vars are still there");
     }
 
     @Test
