@@ -1,7 +1,6 @@
 package dev.gatehouse.appserver.worker;
 
 import dev.gatehouse.appserver.api.Response;
-import dev.gatehouse.uwsgi.GatehouseVars;
 import dev.gatehouse.uwsgi.UwsgiDecoderConfig;
 import dev.gatehouse.uwsgi.UwsgiRequest;
 import dev.gatehouse.uwsgi.UwsgiRequestDecoder;
@@ -16,7 +15,6 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,9 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything else becomes a channel with the usual pipeline ({@link ChannelOpener}), so every
  * behaviour stays where it is: a packet still in transit or malformed, a keep-alive request,
- * and after the application ran, a streamed or file body or a
- * socket that took only part of the response ({@link UwsgiConnectionHandler.Adopted}). The
- * bytes read here are handed to the channel as its first read.
+ * and after the application ran, a streamed or file body or a socket that took only part of the
+ * response. The channel gets a {@link Handover}: the bytes read here as its first read, or the
+ * request with its response.
  *
  * <p>A connection accepted before its request arrived (the worker can win the race against
  * nginx's write) waits for it in the event loop's epoll set without a channel, and is then served
@@ -58,14 +56,12 @@ final class DirectServe {
 
     /** Opens a channel on an accepted descriptor and gives it what was read or answered. */
     interface ChannelOpener {
-        /**
-         * @param first the bytes read so far (the channel's first read, maybe empty), or an
-         *     {@link UwsgiConnectionHandler.Adopted} request; owned by the callee
-         */
-        void open(int fd, Object first);
+        /** @param first what was read or answered already; owned by the callee */
+        void open(int fd, Handover first);
     }
 
     private final WorkerRuntime rt;
+    private final RequestPolicy policy;
     private final UwsgiDecoderConfig decoderConfig;
     private final ByteBufAllocator alloc;
     private final IoEventLoop loop;
@@ -75,9 +71,10 @@ final class DirectServe {
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private volatile boolean abandoning;
 
-    DirectServe(WorkerRuntime rt, UwsgiDecoderConfig decoderConfig, ByteBufAllocator alloc, IoEventLoop loop,
-            boolean tcp, ChannelOpener opener) {
+    DirectServe(WorkerRuntime rt, RequestPolicy policy, UwsgiDecoderConfig decoderConfig, ByteBufAllocator alloc,
+            IoEventLoop loop, boolean tcp, ChannelOpener opener) {
         this.rt = rt;
+        this.policy = policy;
         this.decoderConfig = decoderConfig;
         this.alloc = alloc;
         this.loop = loop;
@@ -122,19 +119,15 @@ final class DirectServe {
             }
         }
         UwsgiRequest packet = eof ? null : UwsgiRequestDecoder.decodeWhole(in, decoderConfig, alloc);
-        // An upgrade request may become a WebSocket, which lives on a channel.
-        if (packet == null || UwsgiConnectionHandler.keepAliveAsked(rt, packet)
-                || packet.vars().indexOf(WebSocketHandshake.HTTP_UPGRADE) >= 0) {
+        if (packet == null || policy.needsChannel(packet)) {
             if (packet != null) {
                 packet.release();
                 in.readerIndex(0);
             }
-            handOff(socket, waited, in);
+            handOff(socket, waited, new Handover.Unread(in));
             return;
         }
-        Exchange ex = new Exchange(packet, new RequestBody(packet.contentLength(), FlowControl.NONE), false,
-                UwsgiConnectionHandler.isOne(packet.vars(), GatehouseVars.CHUNKED));
-        ex.inline = UwsgiConnectionHandler.runsInline(rt, packet);
+        Exchange ex = policy.exchange(packet, FlowControl.NONE, false, policy.runsInline(packet));
         ex.dispatched = true;
         ex.bodyReceived = true;
         if (packet.contentLength() > 0) {
@@ -145,20 +138,13 @@ final class DirectServe {
     }
 
     /** A channel takes the connection over; the epoll set must not hold its descriptor then. */
-    private void handOff(FileDescriptor socket, Waiting waited, Object first) {
+    private void handOff(FileDescriptor socket, Waiting waited, Handover first) {
         if (!loop.inEventLoop()) {
             try {
                 loop.execute(() -> handOff(socket, waited, first));
             } catch (RejectedExecutionException e) {
                 // The worker is closing: no channel any more, nothing left to send the rest with.
-                if (first instanceof UwsgiConnectionHandler.Adopted a) {
-                    ReferenceCountUtil.release(a.unsent());
-                    if (a.counted()) {
-                        rt.stats().exit(a.exchange().statsId, System.nanoTime() - a.exchange().startNanos);
-                    }
-                    a.exchange().release();
-                    a.exchange().body.discard();
-                }
+                first.abandon(policy);
                 close(socket, null);
             }
             return;
@@ -179,13 +165,13 @@ final class DirectServe {
     }
 
     private void respond(FileDescriptor socket, Waiting waited, Exchange ex) {
-        if (UwsgiConnectionHandler.overloaded(rt, ex)) {
-            reply(socket, waited, ex, UwsgiConnectionHandler.OVERLOADED, false);
+        if (policy.overloaded(ex)) {
+            reply(socket, waited, ex, RequestPolicy.OVERLOADED);
             return;
         }
-        ex.statsId = rt.stats().enter(ex.requestLine);
+        policy.begin(ex);
         if (ex.inline) {
-            reply(socket, waited, ex, UwsgiConnectionHandler.call(rt, ex), true); // never null: the body is in
+            reply(socket, waited, ex, policy.call(ex)); // never null: the body is in
             return;
         }
         // A request that may block runs on its own virtual thread, which then answers on the
@@ -193,7 +179,7 @@ final class DirectServe {
         if (waited != null) {
             waited.leaveEpoll();
         }
-        rt.executor().execute(() -> reply(socket, null, ex, UwsgiConnectionHandler.call(rt, ex), true));
+        rt.executor().execute(() -> reply(socket, null, ex, policy.call(ex)));
     }
 
     /**
@@ -207,14 +193,14 @@ final class DirectServe {
     }
 
     /** Sends the response and closes, or hands both to a channel; on the event loop or the request's thread. */
-    private void reply(FileDescriptor socket, Waiting waited, Exchange ex, Response response, boolean counted) {
+    private void reply(FileDescriptor socket, Waiting waited, Exchange ex, Response response) {
         if (abandoning) {
-            finish(socket, waited, ex, counted);
+            finish(socket, waited, ex);
             return;
         }
         ByteBuf out = rt.writer().encodeWhole(alloc, response, "HEAD".equals(ex.request.method()), ex.chunkedOk);
         if (out == null) {
-            handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, null, counted));
+            handOff(socket, waited, new Handover.Unsent(ex, response));
             return;
         }
         if (!out.isDirect()) {
@@ -230,23 +216,19 @@ final class DirectServe {
         } catch (IOException e) {
             // The front went away: as on a channel, the failed write closes the connection quietly.
             out.release();
-            finish(socket, waited, ex, counted);
+            finish(socket, waited, ex);
             return;
         }
         if (!sent) {
-            handOff(socket, waited, new UwsgiConnectionHandler.Adopted(ex, response, out, counted));
+            handOff(socket, waited, new Handover.HalfSent(ex, out));
             return;
         }
         out.release();
-        finish(socket, waited, ex, counted);
+        finish(socket, waited, ex);
     }
 
-    private void finish(FileDescriptor socket, Waiting waited, Exchange ex, boolean counted) {
-        if (counted) {
-            rt.stats().exit(ex.statsId, System.nanoTime() - ex.startNanos);
-        }
-        ex.release();
-        ex.body.discard();
+    private void finish(FileDescriptor socket, Waiting waited, Exchange ex) {
+        policy.end(ex);
         rt.stats().directConnection();
         closeQuietly(socket);
         if (waited != null) {
@@ -273,7 +255,7 @@ final class DirectServe {
                         rt.options().workerId(), f.cause().toString());
                 w.done = true;
                 rt.stats().connectionIdle();
-                opener.open(socket.intValue(), alloc.buffer(0));
+                opener.open(socket.intValue(), new Handover.Unread(alloc.buffer(0)));
                 return;
             }
             w.registration = (IoRegistration) f.getNow();

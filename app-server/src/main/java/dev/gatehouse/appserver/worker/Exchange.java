@@ -14,10 +14,11 @@ final class Exchange {
     final String requestLine;
     final boolean keepAlive;
     final boolean chunkedOk;
-    final long startNanos = System.nanoTime();
-    long statsId;
     /** Runs on the event loop once the whole body is in (event-loop dispatch, or the app's hint). */
-    boolean inline;
+    final boolean inline;
+    final long startNanos = System.nanoTime();
+    /** Its {@link WorkerStats#enter} id while the request is counted in flight, else 0 ({@link RequestPolicy}). */
+    long statsId;
     boolean bodyReceived;
     boolean dispatched;
     boolean responded;
@@ -29,13 +30,14 @@ final class Exchange {
     boolean released;
     volatile boolean untilClose;
 
-    Exchange(UwsgiRequest packet, RequestBody body, boolean keepAlive, boolean chunkedOk) {
+    Exchange(UwsgiRequest packet, RequestBody body, boolean keepAlive, boolean chunkedOk, boolean inline) {
         this.packet = packet;
         this.body = body;
         this.request = new VarsRequest(packet.vars(), body);
         this.requestLine = request.requestLine();
         this.keepAlive = keepAlive;
         this.chunkedOk = chunkedOk;
+        this.inline = inline;
     }
 
     void release() {

@@ -1,15 +1,10 @@
 package dev.gatehouse.appserver.worker;
 
-import dev.gatehouse.conf.app.Dispatch;
-
-import dev.gatehouse.appserver.api.Body;
 import dev.gatehouse.appserver.api.Response;
 import dev.gatehouse.appserver.api.WebSocketAccept;
 import dev.gatehouse.uwsgi.UwsgiContent;
 import dev.gatehouse.uwsgi.UwsgiProtocolException;
 import dev.gatehouse.uwsgi.UwsgiRequest;
-import dev.gatehouse.uwsgi.GatehouseVars;
-import dev.gatehouse.uwsgi.UwsgiVars;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -26,25 +21,19 @@ import org.slf4j.LoggerFactory;
  * drains what the application did not read, and then either closes (what nginx expects) or
  * keeps the connection for the next request (when the Gatehouse proxy asked for it).
  *
- * <p>All state lives on the event loop; the application's thread only calls {@link #send}.
+ * <p>What each request gets (inline or not, a 503, the app's answer, its counting) is the
+ * {@link RequestPolicy}'s; writing the response is the {@link ChannelResponder}'s. All state here
+ * lives on the event loop; the application's thread only sends through the responder.
  */
-final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
+final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter implements ChannelResponder.Done {
 
     private static final Logger log = LoggerFactory.getLogger(UwsgiConnectionHandler.class);
 
-    private static final RequestBody EMPTY_BODY = new RequestBody(0, FlowControl.NONE);
-    static final Response SERVER_ERROR = Response.text(500, "Internal Server Error\n");
-    static final Response OVERLOADED = Response.status(503)
-            .header("Content-Type", "text/plain; charset=utf-8")
-            .header("Retry-After", "1")
-            .body("Service Unavailable\n")
-            .build();
-
-    /** Bodies up to this size may be held whole in memory to run a non-blocking request inline. */
-    static final int INLINE_BODY_LIMIT = 64 * 1024;
-
     private final WorkerRuntime rt;
+    private final RequestPolicy policy;
+    private final ChannelResponder responder;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
     private WritabilityGate gate;
     private Exchange current;
     private long served;
@@ -53,12 +42,15 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean pausedForBody;
     private boolean pausedForPipeline;
 
-    UwsgiConnectionHandler(WorkerRuntime rt) {
+    UwsgiConnectionHandler(WorkerRuntime rt, RequestPolicy policy, ChannelResponder responder) {
         this.rt = rt;
+        this.policy = policy;
+        this.responder = responder;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         gate = new WritabilityGate(ctx.channel());
     }
 
@@ -119,62 +111,20 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void begin(ChannelHandlerContext ctx, UwsgiRequest packet) {
         setBusy(true);
-        long length = packet.contentLength();
-        boolean keepAlive = keepAliveAsked(rt, packet);
-        boolean inline = runsInline(rt, packet);
+        boolean inline = policy.runsInline(packet);
         // An inline request waits for its whole body, so its body must not pause reading.
         FlowControl flow = inline ? FlowControl.NONE : bodyFlow(ctx.channel());
-        Exchange ex = new Exchange(packet, new RequestBody(length, flow), keepAlive,
-                isOne(packet.vars(), GatehouseVars.CHUNKED));
-        ex.inline = inline;
+        Exchange ex = policy.exchange(packet, flow, policy.keepAliveAsked(packet), inline);
         current = ex;
-        if (overloaded(rt, ex)) {
+        if (policy.overloaded(ex)) {
             ex.dispatched = true;
-            send(ctx, ex, OVERLOADED, false);
+            responder.deliver(ctx.channel(), gate, ex, RequestPolicy.OVERLOADED, this);
             return;
         }
         if (!ex.inline) {
             dispatch(ctx, ex);
         }
         // an inline request waits for the whole body: see process()
-    }
-
-    /** The front asked to keep the connection after this request, and keep-alive is on. */
-    static boolean keepAliveAsked(WorkerRuntime rt, UwsgiRequest packet) {
-        return rt.options().keepAlive() && isOne(packet.vars(), GatehouseVars.KEEPALIVE);
-    }
-
-    /** The request runs on the event loop (once its whole body is in) rather than on a virtual thread. */
-    static boolean runsInline(WorkerRuntime rt, UwsgiRequest packet) {
-        return rt.options().dispatch() == Dispatch.EVENT_LOOP
-                || rt.askNonBlocking() && packet.contentLength() <= INLINE_BODY_LIMIT && nonBlocking(rt, packet);
-    }
-
-    /** {@code max_concurrency} is reached: the request is counted and logged, and gets {@link #OVERLOADED}. */
-    static boolean overloaded(WorkerRuntime rt, Exchange ex) {
-        int max = rt.options().maxConcurrency();
-        if (max > 0 && rt.stats().inFlight() >= max) {
-            rt.stats().rejected503();
-            log.warn("worker {}: max_concurrency {} reached, 503 for {}", rt.options().workerId(), max, ex.requestLine);
-            return true;
-        }
-        return false;
-    }
-
-    private static boolean nonBlocking(WorkerRuntime rt, UwsgiRequest packet) {
-        try {
-            return rt.app().isNonBlocking(new VarsRequest(packet.vars(), EMPTY_BODY));
-        } catch (RuntimeException e) {
-            log.warn("worker {}: the application's isNonBlocking failed ({}); running the request on a virtual thread",
-                    rt.options().workerId(), e.toString());
-            return false;
-        }
-    }
-
-    /** Whether the var is present with the value {@code 1} (the proxy's extension flags). */
-    static boolean isOne(UwsgiVars vars, dev.gatehouse.uwsgi.VarKey key) {
-        int i = vars.indexOf(key);
-        return i >= 0 && vars.valueEquals(i, "1");
     }
 
     private FlowControl bodyFlow(Channel channel) {
@@ -204,7 +154,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void dispatch(ChannelHandlerContext ctx, Exchange ex) {
         ex.dispatched = true;
-        ex.statsId = rt.stats().enter(ex.requestLine);
+        policy.begin(ex);
         if (ex.inline) {
             run(ctx, ex);
         } else {
@@ -217,13 +167,13 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         if (WebSocketHandshake.requested(ex.request) && offerWebSocket(ctx, ex)) {
             return;
         }
-        Response response = call(rt, ex);
+        Response response = policy.call(ex);
         if (response == null) {
             // The front closed mid-body (logged once by channelInactive): no one to answer.
-            responded(ctx, ex, true, false);
+            responded(ex, false);
             return;
         }
-        deliver(ctx, ex, response, true);
+        responder.deliver(ctx.channel(), gate, ex, response, this);
     }
 
     /**
@@ -238,8 +188,8 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         } catch (Throwable t) {
             rt.stats().exception();
             log.error("worker {}: {}: acceptWebSocket failed, answered 500: {}{}", rt.options().workerId(),
-                    ex.requestLine, t, where(t));
-            deliver(ctx, ex, SERVER_ERROR, true);
+                    ex.requestLine, t, RequestPolicy.where(t));
+            responder.deliver(ctx.channel(), gate, ex, RequestPolicy.SERVER_ERROR, this);
             return true;
         }
         if (accept == null) {
@@ -249,7 +199,7 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!r.accepted()) {
             log.info("worker {}: {}: WebSocket handshake refused with {}: {}", rt.options().workerId(), ex.requestLine,
                     r.refusal().status(), r.reason());
-            deliver(ctx, ex, r.refusal(), true);
+            responder.deliver(ctx.channel(), gate, ex, r.refusal(), this);
             return true;
         }
         String path = ex.request.path();
@@ -265,10 +215,10 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     private void openWebSocket(ChannelHandlerContext ctx, Exchange ex, WebSocketAccept accept,
             WebSocketHandshake.Result r, String path) {
         if (!ctx.channel().isActive()) {
-            responded(ctx, ex, true, false);
+            responded(ex, false);
             return;
         }
-        rt.stats().exit(ex.statsId, System.nanoTime() - ex.startNanos);
+        policy.answered(ex);
         served++;
         ex.responded = true;
         current = null;
@@ -281,129 +231,24 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The application's response to the exchange's request: a 500 when it throws (logged), null
-     * when it failed because the front closed mid-body.
+     * Takes over a request that {@link DirectServe} ran without a channel and could not finish
+     * answering there: this connection sends the response, or the rest of it.
      */
-    static Response call(WorkerRuntime rt, Exchange ex) {
-        try {
-            Response response = rt.app().handle(ex.request);
-            if (response == null) {
-                throw new IllegalStateException("the application returned no response (null)");
-            }
-            return response;
-        } catch (Throwable t) {
-            if (ex.body.isAborted()) {
-                return null;
-            }
-            rt.stats().exception();
-            log.error("worker {}: {} failed, answered 500: {}{}",
-                    rt.options().workerId(), ex.requestLine, t, where(t));
-            return SERVER_ERROR;
-        }
-    }
-
-    private void deliver(ChannelHandlerContext ctx, Exchange ex, Response response, boolean counted) {
-        boolean onLoop = ctx.channel().eventLoop().inEventLoop();
-        Body body = response.body();
-        if (onLoop && (body instanceof Body.Stream || body instanceof Body.Streaming)) {
-            // Streamed bodies wait for the client: never on the event loop.
-            rt.executor().execute(() -> send(ctx, ex, response, counted));
-        } else {
-            send(ctx, ex, response, counted);
-        }
-    }
-
-    /**
-     * A request the acceptor read and answered without a channel, whose response could not go
-     * out there (a streamed or file body, or a socket that took only part of it): this
-     * connection finishes it. See {@link DirectServe}.
-     *
-     * @param unsent the rest of an encoded response, or null to send {@code response}
-     * @param counted the request is in flight ({@link WorkerStats#enter})
-     */
-    record Adopted(Exchange exchange, Response response, io.netty.buffer.ByteBuf unsent, boolean counted) {
-    }
-
-    private void adopt(ChannelHandlerContext ctx, Adopted a) {
-        Exchange ex = a.exchange();
+    private void adopt(Exchange ex) {
         current = ex;
         setBusy(true);
-        if (a.unsent() != null) {
-            ex.answering = true;
-            ctx.channel().writeAndFlush(a.unsent()).addListener(f -> responded(ctx, ex, a.counted(), f.isSuccess()));
-        } else {
-            deliver(ctx, ex, a.response(), a.counted());
-        }
     }
 
-    static String where(Throwable t) {
-        StackTraceElement[] trace = t.getStackTrace();
-        return trace.length == 0 ? "" : " (at " + trace[0] + ")";
-    }
-
-    /** Writes the response; may block on a slow client. {@code counted}: the request is in flight. */
-    private void send(ChannelHandlerContext ctx, Exchange ex, Response response, boolean counted) {
-        ex.answering = true;
-        Channel ch = ctx.channel();
-        boolean head = "HEAD".equals(ex.request.method());
-        ResponseWriter.Sent sent;
-        try {
-            sent = rt.writer().write(ch, gate, response, head, ex.chunkedOk);
-        } catch (ResponseWriter.BrokenResponseException e) {
-            logBroken(ex, e);
-            ch.close();
-            ch.eventLoop().execute(() -> responded(ctx, ex, counted, false));
-            return;
-        } catch (IOException e) {
-            // Nothing was written yet: the client can still get a proper 500.
-            if (!(e instanceof WritabilityGate.ClientGoneException)) {
-                rt.stats().exception();
-                log.error("worker {}: {}: cannot send the response, answered 500: {}",
-                        rt.options().workerId(), ex.requestLine, e.toString());
-                try {
-                    sent = rt.writer().write(ch, gate, SERVER_ERROR, head, ex.chunkedOk);
-                } catch (IOException again) {
-                    ch.close();
-                    ch.eventLoop().execute(() -> responded(ctx, ex, counted, false));
-                    return;
-                }
-            } else {
-                ch.close();
-                ch.eventLoop().execute(() -> responded(ctx, ex, counted, false));
-                return;
-            }
-        }
-        ex.untilClose = sent.untilClose();
-        sent.done().addListener(f -> responded(ctx, ex, counted, f.isSuccess()));
-    }
-
-    private void logBroken(Exchange ex, IOException e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof WritabilityGate.ClientGoneException) {
-            log.info("worker {}: {}: front server went away mid-response ({})",
-                    rt.options().workerId(), ex.requestLine, e.getMessage());
-        } else {
-            rt.stats().exception();
-            log.error("worker {}: {}: response broken off, connection closed: {}: {}{}",
-                    rt.options().workerId(), ex.requestLine, e.getMessage(), cause, where(cause));
-        }
-    }
-
-    /** The response is out (or failed); on the event loop. */
-    private void responded(ChannelHandlerContext ctx, Exchange ex, boolean counted, boolean ok) {
+    /** The response is out (or failed): the connection goes on, or closes. */
+    @Override
+    public void responded(Exchange ex, boolean ok) {
         if (!ctx.executor().inEventLoop()) {
-            ctx.executor().execute(() -> responded(ctx, ex, counted, ok));
+            ctx.executor().execute(() -> responded(ex, ok));
             return;
         }
-        if (counted) {
-            rt.stats().exit(ex.statsId, System.nanoTime() - ex.startNanos);
-        }
+        policy.end(ex);
         served++;
         ex.responded = true;
-        ex.release();
-        // Unread body bytes are drained, not left in the socket: closing with unread input
-        // makes the kernel reset the connection, and nginx would report a 502.
-        ex.body.discard();
         if (!ok) {
             ctx.close();
         } else if (ex.bodyReceived) {
@@ -470,8 +315,14 @@ final class UwsgiConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof Adopted a) {
-            adopt(ctx, a);
+        if (evt instanceof Handover.Unsent u) {
+            adopt(u.exchange());
+            responder.deliver(ctx.channel(), gate, u.exchange(), u.response(), this);
+            return;
+        }
+        if (evt instanceof Handover.HalfSent h) {
+            adopt(h.exchange());
+            responder.sendRest(ctx.channel(), h.exchange(), h.rest(), this);
             return;
         }
         if (evt instanceof IdleStateEvent) {

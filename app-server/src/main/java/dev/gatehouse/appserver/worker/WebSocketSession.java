@@ -477,7 +477,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter implements Web
     private void failed(String what, Throwable t) {
         rt.stats().exception();
         log.error("{}: {} failed, closing with 1011: {}{}", name, what, t,
-                UwsgiConnectionHandler.where(t));
+                RequestPolicy.where(t));
         try {
             handler.onError(this, t);
         } catch (RuntimeException again) {

@@ -20,7 +20,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -59,6 +58,8 @@ public final class WorkerServer implements AutoCloseable {
     private final IoEventLoop loop;
     private final ExecutorService executor;
     private final WorkerRuntime runtime;
+    private final RequestPolicy policy;
+    private final ChannelResponder responder;
     private final ChannelGroup connections;
     private final UwsgiDecoderConfig decoderConfig;
     private final boolean tcp;
@@ -76,6 +77,8 @@ public final class WorkerServer implements AutoCloseable {
         this.loop = group.next();
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("gatehouse-req-", 0).factory());
         this.runtime = new WorkerRuntime(options, app, executor, new ResponseWriter(new HttpDateClock()), new WorkerStats());
+        this.policy = new RequestPolicy(runtime);
+        this.responder = new ChannelResponder(runtime);
         this.connections = new DefaultChannelGroup("uwsgi-connections", GlobalEventExecutor.INSTANCE);
         this.decoderConfig = UwsgiDecoderConfig.defaults().withMaxVarsSize(options.maxVarsSize());
     }
@@ -155,7 +158,8 @@ public final class WorkerServer implements AutoCloseable {
             Runnable onClose, SocketAddress localAddress) throws InterruptedException {
         WorkerServer ws = new WorkerServer(options, app, tcp);
         ws.localAddress = localAddress;
-        ws.direct = new DirectServe(ws.runtime, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp, ws::openChannel);
+        ws.direct = new DirectServe(ws.runtime, ws.policy, ws.decoderConfig, ByteBufAllocator.DEFAULT, ws.loop, tcp,
+                ws::openChannel);
         ws.acceptor = new UwsgiAcceptor(listener, ws.direct, options.workerId(), onClose);
         Future<?> registered = ws.acceptor.start(ws.loop).await();
         if (!registered.isSuccess()) {
@@ -170,13 +174,13 @@ public final class WorkerServer implements AutoCloseable {
      * Makes a channel of an accepted connection that {@link DirectServe} did not finish, and
      * hands it what was read or answered already. On the event loop.
      */
-    private void openChannel(int fd, Object first) {
+    private void openChannel(int fd, Handover first) {
         Channel ch;
         try {
             ch = tcp ? new EpollSocketChannel(fd) : new EpollDomainSocketChannel(fd);
         } catch (RuntimeException e) {
             log.warn("worker {}: cannot set up an accepted connection, closing it: {}", options.workerId(), e.toString());
-            ReferenceCountUtil.release(first instanceof UwsgiConnectionHandler.Adopted a ? a.unsent() : first);
+            first.abandon(policy);
             closeFd(fd);
             return;
         }
@@ -184,16 +188,16 @@ public final class WorkerServer implements AutoCloseable {
         connections.add(ch);
         ch.pipeline().addLast("read-timeout", new IdleStateHandler(options.readTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         ch.pipeline().addLast("uwsgi-decoder", new UwsgiRequestDecoder(decoderConfig));
-        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime));
+        ch.pipeline().addLast("app", new UwsgiConnectionHandler(runtime, policy, responder));
         loop.register(ch).addListener(f -> {
             if (!f.isSuccess()) {
                 log.warn("worker {}: cannot register an accepted connection, closing it: {}",
                         options.workerId(), f.cause().toString());
-                ReferenceCountUtil.release(first instanceof UwsgiConnectionHandler.Adopted a ? a.unsent() : first);
+                first.abandon(policy);
                 ch.unsafe().closeForcibly();
                 return;
             }
-            if (first instanceof ByteBuf bytes) {
+            if (first instanceof Handover.Unread(ByteBuf bytes)) {
                 if (bytes.isReadable()) {
                     // The connection's first read, made by DirectServe.
                     ch.pipeline().fireChannelRead(bytes);

@@ -59,14 +59,14 @@ class NonBlockingHintTest {
 
     @Test
     void hintedRequestRunsOnTheIoThreadWithItsWholeBody() throws Exception {
-        String answer = body(UwsgiTestClient.request("POST", "/inline", new byte[UwsgiConnectionHandler.INLINE_BODY_LIMIT]));
+        String answer = body(UwsgiTestClient.request("POST", "/inline", new byte[RequestPolicy.INLINE_BODY_LIMIT]));
         assertTrue(answer.startsWith("gatehouse-io"), answer);
-        assertEquals(" " + UwsgiConnectionHandler.INLINE_BODY_LIMIT, answer.substring(answer.indexOf(' ')));
+        assertEquals(" " + RequestPolicy.INLINE_BODY_LIMIT, answer.substring(answer.indexOf(' ')));
     }
 
     @Test
     void bodyPastTheInlineLimitGoesToAVirtualThread() throws Exception {
-        int n = UwsgiConnectionHandler.INLINE_BODY_LIMIT + 1;
+        int n = RequestPolicy.INLINE_BODY_LIMIT + 1;
         assertEquals("virtual " + n, body(UwsgiTestClient.request("POST", "/inline", new byte[n])));
     }
 
