@@ -95,6 +95,27 @@ public final class ConfigReader {
         return value != null ? value : key.defaultValue();
     }
 
+    /**
+     * Reads each of {@code keys} in this table as {@link #get} does: the values of one part of
+     * the config in one call, for a {@link ConfigView} to read from.
+     *
+     * @throws IllegalArgumentException if one of {@code keys} is a section, which holds keys
+     *     rather than a value (read it with {@link #section}, {@link #tableArray} or {@link #tableMap})
+     */
+    public ConfigValues values(List<Key<?>> keys) {
+        Map<Key<?>, Object> out = new LinkedHashMap<>();
+        for (Key<?> key : keys) {
+            if (key.isSection()) {
+                throw new IllegalArgumentException(key + " is a section: read it with section, tableArray or tableMap");
+            }
+            Object value = get(key);
+            if (value != null) {
+                out.put(key, value);
+            }
+        }
+        return new ConfigValues(keys, out);
+    }
+
     /** {@link #get} for a key that may be absent. */
     public <T> Optional<T> optional(Key<T> key) {
         return Optional.ofNullable(get(key));

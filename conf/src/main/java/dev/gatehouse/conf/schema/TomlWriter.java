@@ -45,6 +45,15 @@ public final class TomlWriter {
         return this;
     }
 
+    /** {@code name = value} for {@code key}'s value in {@code values}; a comment saying it is not set if it has none. */
+    public TomlWriter put(ConfigValues values, Key<?> key) {
+        return putValue(values, key);
+    }
+
+    private <T> TomlWriter putValue(ConfigValues values, Key<T> key) {
+        return put(key, values.optional(key));
+    }
+
     /** {@code name = value} for an entry of a user-named table ({@code [mime_types]}). */
     public <T> TomlWriter entry(String name, ValueType<T> type, T value) {
         out.append(KeyPath.quote(name)).append(" = ").append(type.toToml(value)).append('\n');
