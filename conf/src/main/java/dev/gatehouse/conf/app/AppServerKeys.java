@@ -32,7 +32,8 @@ final class AppServerKeys {
 
     static final Key<Address> BIND = DECLARED.add(Key.of("bind", ValueType.address(), Address.inet("127.0.0.1", 3031),
             "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges"));
-    static final Key<FileMode> SOCKET_MODE = DECLARED.add(Key.of("socket_mode", ValueType.fileMode(), new FileMode(0660),
+    static final Key<FileMode> SOCKET_MODE = DECLARED.add(Key.of("socket_mode",
+            ValueType.fileMode(), new FileMode(0660),
             "Permissions of a unix socket file, in octal; 0660 lets the socket's group (the proxy's user) connect"));
     static final Key<String> SOCKET_OWNER = DECLARED.add(Key.optional("socket_owner", ACCOUNT,
             "Owner of a unix socket file; unset: the user the master runs as"));
@@ -81,35 +82,45 @@ final class AppServerKeys {
     static final Key<String> SESSION_JDBC_URL = SERVLET_DECLARED.add(Key.optional("session_jdbc_url",
             ValueType.string("JDBC URL", "a JDBC URL, such as jdbc:postgresql://db/app", s -> s.startsWith("jdbc:")),
             "Database of the jdbc session store; its driver jar goes on classpath"));
-    static final Key<String> SESSION_JDBC_USER = SERVLET_DECLARED.add(Key.optional("session_jdbc_user", ValueType.string(),
+    static final Key<String> SESSION_JDBC_USER = SERVLET_DECLARED.add(Key.optional("session_jdbc_user",
+            ValueType.string(),
             "User of the jdbc session store's database"));
-    static final Key<String> SESSION_JDBC_PASSWORD = SERVLET_DECLARED.add(Key.optional("session_jdbc_password", ValueType.string(),
+    static final Key<String> SESSION_JDBC_PASSWORD = SERVLET_DECLARED.add(Key.optional("session_jdbc_password",
+            ValueType.string(),
             "Password of the jdbc session store's database"));
-    static final Key<Duration> SESSION_TIMEOUT = SERVLET_DECLARED.add(Key.of("session_timeout", ValueType.positiveDuration(),
+    static final Key<Duration> SESSION_TIMEOUT = SERVLET_DECLARED.add(Key.of("session_timeout",
+            ValueType.positiveDuration(),
             Duration.ofMinutes(30), "How long an unused web app session lives, unless the app's web.xml says otherwise"));
-    static final Key<Dispatch> DISPATCH = DECLARED.add(Key.of("dispatch", ValueType.oneOf(Dispatch.values(), Dispatch::token),
+    static final Key<Dispatch> DISPATCH = DECLARED.add(Key.of("dispatch",
+            ValueType.oneOf(Dispatch.values(), Dispatch::token),
             Dispatch.VIRTUAL_THREAD,
             "Where requests run: virtual-thread (blocking code is fine) or event-loop (non-blocking apps only)"));
-    static final Key<Integer> MAX_CONCURRENCY = DECLARED.add(Key.of("max_concurrency", ValueType.integer(0, 1_000_000), 0,
+    static final Key<Integer> MAX_CONCURRENCY = DECLARED.add(Key.of("max_concurrency",
+            ValueType.integer(0, 1_000_000), 0,
             "Requests one worker runs at once; past it requests get 503 at once; 0 = unlimited"));
     static final Key<Size> MAX_VARS_SIZE = DECLARED.add(Key.of("max_vars_size",
             ValueType.size(Size.ofBytes(1), Size.ofKilobytes(64)), Size.ofKilobytes(64),
             "Largest uwsgi vars block accepted (the request line and headers as the proxy sends them)"));
-    static final Key<Duration> READ_TIMEOUT = DECLARED.add(Key.of("read_timeout", ValueType.positiveDuration(), Duration.ofSeconds(60),
+    static final Key<Duration> READ_TIMEOUT = DECLARED.add(Key.of("read_timeout",
+            ValueType.positiveDuration(), Duration.ofSeconds(60),
             "How long a connection may stay silent while a request or its body is due"));
     static final Key<Boolean> KEEPALIVE = DECLARED.add(Key.of("keepalive", ValueType.bool(), true,
             "Honour the proxy's request to keep a connection open after a fully framed response"));
-    static final Key<Duration> TIMEOUT = DECLARED.add(Key.of("timeout", ValueType.positiveDuration(), Duration.ofSeconds(30),
+    static final Key<Duration> TIMEOUT = DECLARED.add(Key.of("timeout",
+            ValueType.positiveDuration(), Duration.ofSeconds(30),
             "A worker whose heartbeat is missing this long is killed and replaced"));
     static final Key<Duration> HARAKIRI = DECLARED.add(Key.of("harakiri", ValueType.duration(), Duration.ZERO,
             "A request running longer is logged and its worker recycled; 0 = off"));
-    static final Key<Integer> MAX_REQUESTS = DECLARED.add(Key.of("max_requests", ValueType.integer(0, Integer.MAX_VALUE), 0,
+    static final Key<Integer> MAX_REQUESTS = DECLARED.add(Key.of("max_requests",
+            ValueType.integer(0, Integer.MAX_VALUE), 0,
             "Recycle a worker gracefully after this many requests; 0 = never"));
-    static final Key<Integer> MAX_REQUESTS_JITTER = DECLARED.add(Key.of("max_requests_jitter", ValueType.integer(0, Integer.MAX_VALUE), 0,
+    static final Key<Integer> MAX_REQUESTS_JITTER = DECLARED.add(Key.of("max_requests_jitter",
+            ValueType.integer(0, Integer.MAX_VALUE), 0,
             "Add a random 0 to N to max_requests per worker, so workers do not all recycle at once"));
     static final Key<Size> RELOAD_ON_RSS = DECLARED.add(Key.of("reload_on_rss", ValueType.size(), Size.ZERO,
             "Recycle a worker gracefully once its resident memory passes this; 0 = off"));
-    static final Key<Duration> GRACEFUL_TIMEOUT = DECLARED.add(Key.of("graceful_timeout", ValueType.duration(), Duration.ofSeconds(30),
+    static final Key<Duration> GRACEFUL_TIMEOUT = DECLARED.add(Key.of("graceful_timeout",
+            ValueType.duration(), Duration.ofSeconds(30),
             "On stop or reload, how long in-flight requests may finish before their workers are killed"));
     static final Key<Path> PIDFILE = DECLARED.add(Key.optional("pidfile", ValueType.path(),
             "File the master writes its process id to"));
@@ -135,7 +146,8 @@ final class AppServerKeys {
                     + " (the JVM's answer to prefork preloading); needs a class path of jars only"));
     static final Key<Path> LOG_FILE = DECLARED.add(Key.optional("log_file", ValueType.path(),
             "Log file, reopened on USR1; unset: standard error"));
-    static final Key<LogLevel> LOG_LEVEL = DECLARED.add(Key.of("log_level", ValueType.oneOf(LogLevel.values(), LogLevel::token),
+    static final Key<LogLevel> LOG_LEVEL = DECLARED.add(Key.of("log_level",
+            ValueType.oneOf(LogLevel.values(), LogLevel::token),
             LogLevel.INFO, "Least severe level logged"));
 
     /** The keys {@link ServletOptions} reads, in declaration order. */

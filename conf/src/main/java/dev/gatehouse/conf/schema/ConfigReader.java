@@ -96,19 +96,16 @@ public final class ConfigReader {
     }
 
     /**
-     * Reads each of {@code keys} in this table as {@link #get} does: the values of one part of
-     * the config in one call, for a {@link ConfigView} to read from.
-     *
-     * @throws IllegalArgumentException if one of {@code keys} is a section, which holds keys
-     *     rather than a value (read it with {@link #section}, {@link #tableArray} or {@link #tableMap})
+     * Reads each value key of {@code keys} in this table as {@link #get} does: the values of one
+     * part of the config in one call, for a {@link ConfigView} to read from. A section among
+     * {@code keys} (a group lists its sections in their place, for the order they are written in)
+     * holds keys rather than a value and is left to {@link #section}, {@link #tableArray} or
+     * {@link #tableMap}.
      */
     public ConfigValues values(List<Key<?>> keys) {
         Map<Key<?>, Object> out = new LinkedHashMap<>();
         for (Key<?> key : keys) {
-            if (key.isSection()) {
-                throw new IllegalArgumentException(key + " is a section: read it with section, tableArray or tableMap");
-            }
-            Object value = get(key);
+            Object value = key.isSection() ? null : get(key);
             if (value != null) {
                 out.put(key, value);
             }

@@ -15,7 +15,7 @@ import java.util.StringJoiner;
  * over them ({@link ConfigView}) compare by value.
  *
  * <p>Made by {@link ConfigReader#values}; the values are the keys' own types, since the reader
- * decoded them with those keys.
+ * decoded them with those keys (or {@link #with} took them typed).
  */
 public final class ConfigValues {
 
@@ -26,6 +26,21 @@ public final class ConfigValues {
     ConfigValues(List<Key<?>> keys, Map<Key<?>, Object> values) {
         this.keys = List.copyOf(keys);
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    /**
+     * Every key of {@code keys} at its default (no value for optional and required keys), for a
+     * config object made without a file, such as the proxy's default listener; sections hold no value.
+     */
+    public static ConfigValues defaults(List<Key<?>> keys) {
+        Map<Key<?>, Object> values = new LinkedHashMap<>();
+        for (Key<?> k : keys) {
+            Object def = k.isSection() ? null : k.defaultValue();
+            if (def != null) {
+                values.put(k, def);
+            }
+        }
+        return new ConfigValues(keys, values);
     }
 
     /** The keys these values are for, in declaration order. */
@@ -69,6 +84,17 @@ public final class ConfigValues {
         } else {
             copy.put(key, def);
         }
+        return new ConfigValues(keys, copy);
+    }
+
+    /**
+     * A copy with {@code key} set to {@code value}: for a key whose default depends on another
+     * key's value ({@code listen[].http2} follows {@code tls}), and for {@link #defaults}.
+     */
+    public <T> ConfigValues with(Key<T> key, T value) {
+        requireKnown(key);
+        Map<Key<?>, Object> copy = new LinkedHashMap<>(values);
+        copy.put(key, Objects.requireNonNull(value, "value"));
         return new ConfigValues(keys, copy);
     }
 

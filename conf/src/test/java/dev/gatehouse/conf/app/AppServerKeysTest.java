@@ -3,19 +3,13 @@ package dev.gatehouse.conf.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatehouse.conf.DeclaredKeysCheck;
 import dev.gatehouse.conf.KeySpec;
 import dev.gatehouse.conf.schema.Key;
-import dev.gatehouse.conf.schema.ValueType;
-import java.lang.reflect.Field;
 import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** A key of {@code gatehouse-app.toml} is one declaration in AppServerKeys plus its accessor. */
@@ -28,12 +22,7 @@ class AppServerKeysTest {
 
     @Test
     void everyDeclaredKeyIsListedOnce() throws IllegalAccessException {
-        Set<Key<?>> declared = new HashSet<>();
-        for (Field f : AppServerKeys.class.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == Key.class) {
-                declared.add((Key<?>) f.get(null));
-            }
-        }
+        Set<Key<?>> declared = DeclaredKeysCheck.declaredIn(AppServerKeys.class);
         assertEquals(declared, Set.copyOf(AppServerKeys.ALL));
         assertEquals(declared.size(), AppServerKeys.ALL.size());
         assertEquals(AppServerKeys.ALL.stream().map(Key::pattern).toList(),
@@ -56,11 +45,9 @@ class AppServerKeysTest {
                 continue; // not written while jwsgi is set; AppServerConfigTest reads it on its own
             }
             boolean servlet = AppServerKeys.SERVLET.contains(key);
-            Method accessor = (servlet ? ServletOptions.class : AppServerConfig.class).getMethod(camelCase(key.name()));
-            Object value = accessor.invoke(servlet ? FULL.servlet() : FULL);
-            String line = value instanceof Optional<?> o && o.isEmpty()
-                    ? "# " + key.name() + " is not set"
-                    : key.name() + " = " + toToml(key, value instanceof Optional<?> o ? o.get() : value);
+            Method accessor = (servlet ? ServletOptions.class : AppServerConfig.class)
+                    .getMethod(DeclaredKeysCheck.accessorName(key));
+            String line = DeclaredKeysCheck.tomlLine(key, accessor.invoke(servlet ? FULL.servlet() : FULL));
             assertTrue(toml.contains("\n" + line + "\n"), line + " in\n" + toml);
         }
     }
@@ -74,15 +61,5 @@ class AppServerKeysTest {
         }
         assertEquals(FULL, AppServerConfig.fromToml(toml, "rendered.toml", Map.of()));
         assertEquals(FULL.hashCode(), AppServerConfig.fromToml(toml, "rendered.toml", Map.of()).hashCode());
-    }
-
-    private static String camelCase(String snake) {
-        Matcher m = Pattern.compile("_([a-z])").matcher(snake);
-        return m.replaceAll(r -> r.group(1).toUpperCase());
-    }
-
-    @SuppressWarnings("unchecked")
-    private static String toToml(Key<?> key, Object value) {
-        return ((ValueType<Object>) key.type()).toToml(value);
     }
 }

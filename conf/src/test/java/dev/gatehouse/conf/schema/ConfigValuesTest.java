@@ -48,6 +48,13 @@ class ConfigValuesTest {
     }
 
     @Test
+    void defaultsAndWithBuildValuesWithoutAFile() {
+        assertEquals(read(""), ConfigValues.defaults(KEYS));
+        assertEquals(read("count = 7\nname = \"z\"\n"), ConfigValues.defaults(KEYS).with(COUNT, 7).with(NAME, "z"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigValues.defaults(KEYS).with(OTHER, 3));
+    }
+
+    @Test
     void comparesByValue() {
         assertEquals(read("count = 5\n"), read("count = 5\n"));
         assertEquals(read("count = 5\n").hashCode(), read("count = 5\n").hashCode());
@@ -56,9 +63,13 @@ class ConfigValuesTest {
     }
 
     @Test
-    void readingASectionAsAValueIsAProgrammingError() {
+    void leavesSectionsToTheirOwnReads() {
         Key<Void> section = Key.section("items[]", ValueType.tableArray(), "items");
-        ConfigReader r = ConfigReader.parse("", "t.toml", List.of(section), Map.of());
-        assertThrows(IllegalArgumentException.class, () -> r.values(List.of(section)));
+        ConfigReader r = ConfigReader.parse("count = 2\n[[items]]\n", "t.toml", List.of(COUNT, section), Map.of());
+        ConfigValues v = r.values(List.of(COUNT, section));
+        assertEquals(2, v.get(COUNT));
+        assertEquals(Optional.empty(), v.optional(section));
+        assertEquals(1, r.tableArray(section).size());
+        r.finish();
     }
 }
