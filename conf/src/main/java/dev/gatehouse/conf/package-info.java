@@ -4,8 +4,9 @@
  * the {@link dev.gatehouse.conf.ConfigException} every bad file or flag ends in, and
  * {@link dev.gatehouse.conf.KeySpec}, the machine-readable description of one key.
  *
- * <p>The config records themselves live in {@code dev.gatehouse.conf.app} ({@code gatehouse-app.toml})
- * and {@code dev.gatehouse.conf.proxy} ({@code gatehouse-proxy.toml}). The TOML library is an
+ * <p>The config objects themselves live in {@code dev.gatehouse.conf.app} ({@code gatehouse-app.toml})
+ * and {@code dev.gatehouse.conf.proxy} ({@code gatehouse-proxy.toml}), each key declared once in
+ * that package's keys class and read through one accessor ({@code dev.gatehouse.conf.schema}). The TOML library is an
  * implementation detail of this module: no public signature mentions it.
  */
 package dev.gatehouse.conf;

@@ -10,13 +10,14 @@ import dev.gatehouse.conf.KeySpec;
 import dev.gatehouse.conf.LogLevel;
 import dev.gatehouse.conf.Size;
 import dev.gatehouse.conf.schema.ConfigReader;
+import dev.gatehouse.conf.schema.ConfigValues;
+import dev.gatehouse.conf.schema.ConfigView;
 import dev.gatehouse.conf.schema.Key;
 import dev.gatehouse.conf.schema.TomlWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -25,98 +26,22 @@ import java.util.Optional;
  * {@link #keys()} lists every key with its default and description, and {@link #toToml()} writes
  * the effective configuration back out.
  *
- * <p>Values are validated at load, with errors naming the file, key, value and expectation; the
- * record itself only checks for nulls, so build it through {@link #load} (with overrides, for
- * tests: {@code load(null, Map.of("workers", "2"))}) rather than by hand.
- *
- * @param bind the listening socket
- * @param socketMode permissions of a unix socket file
- * @param socketOwner owner of a unix socket file; empty: the master's user
- * @param socketGroup group of a unix socket file; empty: the master's group
- * @param backlog listen queue length
- * @param allow the fronts allowed to connect to a TCP bind; empty: any (loopback binds only)
- * @param reusePort one SO_REUSEPORT socket per worker (TCP only) instead of one shared socket
- * @param workers worker processes
- * @param app application class name; not used when {@code jwsgi} is set
- * @param classpath jars and class directories the application is loaded from
- * @param jwsgi a JWSGI application to run in place of {@code app}; the file or the command line
- *     may set one of the two (when each sets a different one, the command line's wins)
- * @param dispatch where requests run
- * @param maxConcurrency requests one worker runs at once before 503; 0 = unlimited
- * @param maxVarsSize largest uwsgi vars block accepted, 1 byte to 64 KiB
- * @param readTimeout how long a connection may stay silent while a request is due; positive
- * @param keepalive whether to honour the proxy's keep-alive request var
- * @param timeout heartbeat timeout after which a worker is killed; positive
- * @param harakiri request time after which the worker is recycled; zero = off
- * @param maxRequests requests after which a worker is recycled; 0 = never
- * @param maxRequestsJitter random extra requests (0 to N) per worker on top of {@code maxRequests}
- * @param reloadOnRss resident memory after which a worker is recycled; zero = off
- * @param gracefulTimeout how long in-flight requests may finish on stop or reload
- * @param pidfile where the master writes its pid
- * @param stats the stats endpoint
- * @param jvmOptions options of each worker JVM
- * @param cds whether workers map a shared class-data archive made by the master
- * @param logFile the log file; empty: standard error
- * @param logLevel least severe level logged
- * @param servlet the Servlet web app keys ({@code war} and the rest)
+ * <p>Values are validated at load, with errors naming the file, key, value and expectation. Each
+ * key is declared once, in {@code AppServerKeys}, with its name, type, default and description;
+ * this class reads every declared key into one immutable set of values, and each accessor reads
+ * one key from it. Two configs are equal when every key has an equal value. For tests, load one
+ * with overrides: {@code load(null, Map.of("workers", "2"))}.
  */
-public record AppServerConfig(
-        Address bind,
-        FileMode socketMode,
-        Optional<String> socketOwner,
-        Optional<String> socketGroup,
-        int backlog,
-        List<AddressRange> allow,
-        boolean reusePort,
-        int workers,
-        String app,
-        List<String> classpath,
-        Optional<JwsgiEntryPoint> jwsgi,
-        Dispatch dispatch,
-        int maxConcurrency,
-        Size maxVarsSize,
-        Duration readTimeout,
-        boolean keepalive,
-        Duration timeout,
-        Duration harakiri,
-        int maxRequests,
-        int maxRequestsJitter,
-        Size reloadOnRss,
-        Duration gracefulTimeout,
-        Optional<Path> pidfile,
-        Optional<Address> stats,
-        List<String> jvmOptions,
-        boolean cds,
-        Optional<Path> logFile,
-        LogLevel logLevel,
-        ServletOptions servlet) {
+public final class AppServerConfig extends ConfigView {
 
     /** The file name the docs and the command line use for this config. */
     public static final String FILE_NAME = "gatehouse-app.toml";
 
-    /** Checks for nulls and copies the lists. */
-    public AppServerConfig {
-        Objects.requireNonNull(bind, "bind");
-        Objects.requireNonNull(socketMode, "socketMode");
-        Objects.requireNonNull(socketOwner, "socketOwner");
-        Objects.requireNonNull(socketGroup, "socketGroup");
-        allow = List.copyOf(allow);
-        Objects.requireNonNull(app, "app");
-        classpath = List.copyOf(classpath);
-        Objects.requireNonNull(jwsgi, "jwsgi");
-        Objects.requireNonNull(dispatch, "dispatch");
-        Objects.requireNonNull(maxVarsSize, "maxVarsSize");
-        Objects.requireNonNull(readTimeout, "readTimeout");
-        Objects.requireNonNull(timeout, "timeout");
-        Objects.requireNonNull(harakiri, "harakiri");
-        Objects.requireNonNull(reloadOnRss, "reloadOnRss");
-        Objects.requireNonNull(gracefulTimeout, "gracefulTimeout");
-        Objects.requireNonNull(pidfile, "pidfile");
-        Objects.requireNonNull(stats, "stats");
-        jvmOptions = List.copyOf(jvmOptions);
-        Objects.requireNonNull(logFile, "logFile");
-        Objects.requireNonNull(logLevel, "logLevel");
-        Objects.requireNonNull(servlet, "servlet");
+    private final ServletOptions servlet;
+
+    private AppServerConfig(ConfigValues values) {
+        super(values);
+        this.servlet = new ServletOptions(values.only(SERVLET));
     }
 
     /**
@@ -153,54 +78,40 @@ public record AppServerConfig(
     }
 
     private static AppServerConfig read(ConfigReader r) {
-        String app = r.get(APP);
-        Optional<JwsgiEntryPoint> jwsgi = r.optional(JWSGI);
+        ConfigValues values = r.values(ALL);
         if (r.isSet(APP) && r.isSet(JWSGI) && r.isOverride(APP) != r.isOverride(JWSGI)) {
             // One from the file, one from the command line: the command line wins, as everywhere.
-            if (r.isOverride(APP)) {
-                jwsgi = Optional.empty();
-            } else {
-                app = APP.defaultValue();
-            }
+            values = values.withDefault(r.isOverride(APP) ? JWSGI : APP);
         } else if (r.isSet(APP) && r.isSet(JWSGI) && !r.hasErrors()) {
             r.reject(JWSGI, "either app or jwsgi, not both: jwsgi runs a JWSGI class in place of app");
         }
-        AppServerConfig c = new AppServerConfig(
-                r.get(BIND), r.get(SOCKET_MODE), r.optional(SOCKET_OWNER), r.optional(SOCKET_GROUP),
-                r.get(BACKLOG), r.get(ALLOW), r.get(REUSE_PORT), r.get(WORKERS), app, r.get(CLASSPATH), jwsgi,
-                r.get(DISPATCH), r.get(MAX_CONCURRENCY), r.get(MAX_VARS_SIZE), r.get(READ_TIMEOUT), r.get(KEEPALIVE),
-                r.get(TIMEOUT), r.get(HARAKIRI), r.get(MAX_REQUESTS), r.get(MAX_REQUESTS_JITTER), r.get(RELOAD_ON_RSS),
-                r.get(GRACEFUL_TIMEOUT), r.optional(PIDFILE), r.optional(STATS), r.get(JVM_OPTIONS),
-                r.get(CDS), r.optional(LOG_FILE), r.get(LOG_LEVEL),
-                new ServletOptions(r.optional(WAR), r.get(CONTEXT_PATH), r.optional(TEMP_DIR), r.get(SESSION_STORE),
-                        r.optional(SESSION_DIR), r.optional(SESSION_JDBC_URL), r.optional(SESSION_JDBC_USER),
-                        r.optional(SESSION_JDBC_PASSWORD), r.get(SESSION_TIMEOUT)));
+        AppServerConfig c = new AppServerConfig(values);
         // Rules between keys only once every value is valid: a bad value was replaced by its
         // default, and checking a rule against that default would report a made-up second error.
-        if (!r.hasErrors() && c.reusePort && c.bind.isUnix()) {
-            r.reject(REUSE_PORT, "false when bind is a unix socket (" + c.bind + "): SO_REUSEPORT is for TCP only");
+        if (!r.hasErrors() && c.reusePort() && c.bind().isUnix()) {
+            r.reject(REUSE_PORT, "false when bind is a unix socket (" + c.bind() + "): SO_REUSEPORT is for TCP only");
         }
-        if (!r.hasErrors() && c.bind.isUnix() && !c.allow.isEmpty()) {
-            r.reject(ALLOW, "empty when bind is a unix socket (" + c.bind + "): socket_mode, socket_owner and"
+        if (!r.hasErrors() && c.bind().isUnix() && !c.allow().isEmpty()) {
+            r.reject(ALLOW, "empty when bind is a unix socket (" + c.bind() + "): socket_mode, socket_owner and"
                     + " socket_group decide who may connect");
         }
-        if (!r.hasErrors() && !c.bind.isUnix() && !c.bind.isLoopback() && c.allow.isEmpty()) {
+        if (!r.hasErrors() && !c.bind().isUnix() && !c.bind().isLoopback() && c.allow().isEmpty()) {
             // The vars are believed as sent (REMOTE_ADDR, HTTPS): an open uwsgi port lets anyone
             // who reaches it claim any client and scheme, the class of Tomcat's Ghostcat on AJP.
-            r.reject(ALLOW, "the fronts allowed to connect, since bind " + c.bind + " is reachable from other hosts"
+            r.reject(ALLOW, "the fronts allowed to connect, since bind " + c.bind() + " is reachable from other hosts"
                     + " and every uwsgi var is believed as sent: e.g. allow = [\"10.0.0.5\"], or allow = [\"any\"]"
                     + " to accept the risk");
         }
-        if (!r.hasErrors() && c.maxRequestsJitter > 0 && c.maxRequests == 0) {
+        if (!r.hasErrors() && c.maxRequestsJitter() > 0 && c.maxRequests() == 0) {
             r.reject(MAX_REQUESTS_JITTER, "0 while max_requests is 0 (the jitter only spreads max_requests)");
         }
-        if (!r.hasErrors() && c.servlet.war().isPresent() && c.jwsgi.isPresent()) {
+        if (!r.hasErrors() && c.servlet().war().isPresent() && c.jwsgi().isPresent()) {
             r.reject(WAR, "either war or jwsgi, not both: war runs a Servlet web app in place of app");
         }
-        if (!r.hasErrors() && c.servlet.war().isPresent() && c.dispatch == Dispatch.EVENT_LOOP) {
+        if (!r.hasErrors() && c.servlet().war().isPresent() && c.dispatch() == Dispatch.EVENT_LOOP) {
             r.reject(DISPATCH, "virtual-thread when war is set: Servlet apps block");
         }
-        if (!r.hasErrors() && c.servlet.sessionStore() == SessionStore.JDBC && c.servlet.sessionJdbcUrl().isEmpty()) {
+        if (!r.hasErrors() && c.servlet().sessionStore() == SessionStore.JDBC && c.servlet().sessionJdbcUrl().isEmpty()) {
             r.reject(SESSION_JDBC_URL, "a JDBC URL when session_store is jdbc");
         }
         r.finish();
@@ -209,50 +120,163 @@ public record AppServerConfig(
 
     /** The configuration as TOML text that loads back to an equal config: what {@code check-config} shows. */
     public String toToml() {
-        TomlWriter w = new TomlWriter()
-                .comment(FILE_NAME + ": effective configuration")
-                .put(BIND, bind)
-                .put(SOCKET_MODE, socketMode)
-                .put(SOCKET_OWNER, socketOwner)
-                .put(SOCKET_GROUP, socketGroup)
-                .put(BACKLOG, backlog)
-                .put(ALLOW, allow)
-                .put(REUSE_PORT, reusePort)
-                .put(WORKERS, workers);
-        if (jwsgi.isPresent()) {
-            // app is ignored when jwsgi is set, and writing both would not load back.
-            w.comment("app is not used: jwsgi is set");
-        } else {
-            w.put(APP, app);
+        TomlWriter w = new TomlWriter().comment(FILE_NAME + ": effective configuration");
+        for (Key<?> key : ALL) {
+            if (key == APP && jwsgi().isPresent()) {
+                // app is ignored when jwsgi is set, and writing both would not load back.
+                w.comment("app is not used: jwsgi is set");
+            } else {
+                w.put(values(), key);
+            }
         }
-        return w.put(CLASSPATH, classpath)
-                .put(JWSGI, jwsgi)
-                .put(WAR, servlet.war())
-                .put(CONTEXT_PATH, servlet.contextPath())
-                .put(TEMP_DIR, servlet.tempDir())
-                .put(SESSION_STORE, servlet.sessionStore())
-                .put(SESSION_DIR, servlet.sessionDir())
-                .put(SESSION_JDBC_URL, servlet.sessionJdbcUrl())
-                .put(SESSION_JDBC_USER, servlet.sessionJdbcUser())
-                .put(SESSION_JDBC_PASSWORD, servlet.sessionJdbcPassword())
-                .put(SESSION_TIMEOUT, servlet.sessionTimeout())
-                .put(DISPATCH, dispatch)
-                .put(MAX_CONCURRENCY, maxConcurrency)
-                .put(MAX_VARS_SIZE, maxVarsSize)
-                .put(READ_TIMEOUT, readTimeout)
-                .put(KEEPALIVE, keepalive)
-                .put(TIMEOUT, timeout)
-                .put(HARAKIRI, harakiri)
-                .put(MAX_REQUESTS, maxRequests)
-                .put(MAX_REQUESTS_JITTER, maxRequestsJitter)
-                .put(RELOAD_ON_RSS, reloadOnRss)
-                .put(GRACEFUL_TIMEOUT, gracefulTimeout)
-                .put(PIDFILE, pidfile)
-                .put(STATS, stats)
-                .put(JVM_OPTIONS, jvmOptions)
-                .put(CDS, cds)
-                .put(LOG_FILE, logFile)
-                .put(LOG_LEVEL, logLevel)
-                .toString();
+        return w.toString();
+    }
+
+    /** The listening socket. */
+    public Address bind() {
+        return get(BIND);
+    }
+
+    /** Permissions of a unix socket file. */
+    public FileMode socketMode() {
+        return get(SOCKET_MODE);
+    }
+
+    /** Owner of a unix socket file; empty: the master's user. */
+    public Optional<String> socketOwner() {
+        return optional(SOCKET_OWNER);
+    }
+
+    /** Group of a unix socket file; empty: the master's group. */
+    public Optional<String> socketGroup() {
+        return optional(SOCKET_GROUP);
+    }
+
+    /** Listen queue length. */
+    public int backlog() {
+        return get(BACKLOG);
+    }
+
+    /** The fronts allowed to connect to a TCP bind; empty: any (loopback binds only). */
+    public List<AddressRange> allow() {
+        return get(ALLOW);
+    }
+
+    /** One SO_REUSEPORT socket per worker (TCP only) instead of one shared socket. */
+    public boolean reusePort() {
+        return get(REUSE_PORT);
+    }
+
+    /** Worker processes. */
+    public int workers() {
+        return get(WORKERS);
+    }
+
+    /** Application class name; not used when {@link #jwsgi()} is set. */
+    public String app() {
+        return get(APP);
+    }
+
+    /** Jars and class directories the application is loaded from. */
+    public List<String> classpath() {
+        return get(CLASSPATH);
+    }
+
+    /**
+     * A JWSGI application to run in place of {@link #app()}; the file or the command line may set
+     * one of the two (when each sets a different one, the command line's wins).
+     */
+    public Optional<JwsgiEntryPoint> jwsgi() {
+        return optional(JWSGI);
+    }
+
+    /** Where requests run. */
+    public Dispatch dispatch() {
+        return get(DISPATCH);
+    }
+
+    /** Requests one worker runs at once before 503; 0 = unlimited. */
+    public int maxConcurrency() {
+        return get(MAX_CONCURRENCY);
+    }
+
+    /** Largest uwsgi vars block accepted, 1 byte to 64 KiB. */
+    public Size maxVarsSize() {
+        return get(MAX_VARS_SIZE);
+    }
+
+    /** How long a connection may stay silent while a request is due; positive. */
+    public Duration readTimeout() {
+        return get(READ_TIMEOUT);
+    }
+
+    /** Whether to honour the proxy's keep-alive request var. */
+    public boolean keepalive() {
+        return get(KEEPALIVE);
+    }
+
+    /** Heartbeat timeout after which a worker is killed; positive. */
+    public Duration timeout() {
+        return get(TIMEOUT);
+    }
+
+    /** Request time after which the worker is recycled; zero = off. */
+    public Duration harakiri() {
+        return get(HARAKIRI);
+    }
+
+    /** Requests after which a worker is recycled; 0 = never. */
+    public int maxRequests() {
+        return get(MAX_REQUESTS);
+    }
+
+    /** Random extra requests (0 to N) per worker on top of {@link #maxRequests()}. */
+    public int maxRequestsJitter() {
+        return get(MAX_REQUESTS_JITTER);
+    }
+
+    /** Resident memory after which a worker is recycled; zero = off. */
+    public Size reloadOnRss() {
+        return get(RELOAD_ON_RSS);
+    }
+
+    /** How long in-flight requests may finish on stop or reload. */
+    public Duration gracefulTimeout() {
+        return get(GRACEFUL_TIMEOUT);
+    }
+
+    /** Where the master writes its pid. */
+    public Optional<Path> pidfile() {
+        return optional(PIDFILE);
+    }
+
+    /** The stats endpoint. */
+    public Optional<Address> stats() {
+        return optional(STATS);
+    }
+
+    /** Options of each worker JVM. */
+    public List<String> jvmOptions() {
+        return get(JVM_OPTIONS);
+    }
+
+    /** Whether workers map a shared class-data archive made by the master. */
+    public boolean cds() {
+        return get(CDS);
+    }
+
+    /** The log file; empty: standard error. */
+    public Optional<Path> logFile() {
+        return optional(LOG_FILE);
+    }
+
+    /** Least severe level logged. */
+    public LogLevel logLevel() {
+        return get(LOG_LEVEL);
+    }
+
+    /** The Servlet web app keys ({@code war} and the rest). */
+    public ServletOptions servlet() {
+        return servlet;
     }
 }

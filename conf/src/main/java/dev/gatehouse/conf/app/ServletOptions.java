@@ -1,6 +1,10 @@
 package dev.gatehouse.conf.app;
 
+import static dev.gatehouse.conf.app.AppServerKeys.*;
+
 import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.schema.ConfigValues;
+import dev.gatehouse.conf.schema.ConfigView;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -9,45 +13,62 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The keys of {@code gatehouse-app.toml} that only a Servlet web app ({@code war}) uses.
- *
- * @param war the web app: a {@code .war} file or an exploded directory; empty: no servlet app
- * @param contextPath the context path the web app is deployed at, {@code /} or {@code /name}
- * @param tempDir where the WAR is unpacked and multipart uploads spool; empty: under the system
- *     temp directory
- * @param sessionStore where sessions are kept
- * @param sessionDir the file store's directory; empty: one derived from the bind address and the WAR
- * @param sessionJdbcUrl the JDBC store's database URL
- * @param sessionJdbcUser the JDBC store's user
- * @param sessionJdbcPassword the JDBC store's password
- * @param sessionTimeout how long an unused session lives
+ * The keys of {@code gatehouse-app.toml} that only a Servlet web app ({@code war}) uses: the
+ * keys declared into the servlet group of {@code AppServerKeys}, read from the same load as the
+ * rest of {@link AppServerConfig}. Equal when every servlet key has an equal value.
  */
-public record ServletOptions(
-        Optional<Path> war,
-        String contextPath,
-        Optional<Path> tempDir,
-        SessionStore sessionStore,
-        Optional<Path> sessionDir,
-        Optional<String> sessionJdbcUrl,
-        Optional<String> sessionJdbcUser,
-        Optional<String> sessionJdbcPassword,
-        Duration sessionTimeout) {
+public final class ServletOptions extends ConfigView {
 
-    /** Checks for nulls. */
-    public ServletOptions {
-        Objects.requireNonNull(war, "war");
-        Objects.requireNonNull(contextPath, "contextPath");
-        Objects.requireNonNull(tempDir, "tempDir");
-        Objects.requireNonNull(sessionStore, "sessionStore");
-        Objects.requireNonNull(sessionDir, "sessionDir");
-        Objects.requireNonNull(sessionJdbcUrl, "sessionJdbcUrl");
-        Objects.requireNonNull(sessionJdbcUser, "sessionJdbcUser");
-        Objects.requireNonNull(sessionJdbcPassword, "sessionJdbcPassword");
-        Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+    ServletOptions(ConfigValues values) {
+        super(values);
+    }
+
+    /** The web app: a {@code .war} file or an exploded directory; empty: no servlet app. */
+    public Optional<Path> war() {
+        return optional(WAR);
+    }
+
+    /** The context path the web app is deployed at, {@code /} or {@code /name}. */
+    public String contextPath() {
+        return get(CONTEXT_PATH);
+    }
+
+    /** Where the WAR is unpacked and multipart uploads spool; empty: under the system temp directory. */
+    public Optional<Path> tempDir() {
+        return optional(TEMP_DIR);
+    }
+
+    /** Where sessions are kept. */
+    public SessionStore sessionStore() {
+        return get(SESSION_STORE);
+    }
+
+    /** The file store's directory; empty: one derived from the bind address and the WAR ({@link #effectiveSessionDir}). */
+    public Optional<Path> sessionDir() {
+        return optional(SESSION_DIR);
+    }
+
+    /** The JDBC store's database URL. */
+    public Optional<String> sessionJdbcUrl() {
+        return optional(SESSION_JDBC_URL);
+    }
+
+    /** The JDBC store's user. */
+    public Optional<String> sessionJdbcUser() {
+        return optional(SESSION_JDBC_USER);
+    }
+
+    /** The JDBC store's password. */
+    public Optional<String> sessionJdbcPassword() {
+        return optional(SESSION_JDBC_PASSWORD);
+    }
+
+    /** How long an unused session lives. */
+    public Duration sessionTimeout() {
+        return get(SESSION_TIMEOUT);
     }
 
     /**
@@ -57,10 +78,10 @@ public record ServletOptions(
      * app-servers on one host keep theirs apart.
      */
     public Path effectiveSessionDir(Address bind) {
-        if (sessionDir.isPresent()) {
-            return sessionDir.get();
+        if (sessionDir().isPresent()) {
+            return sessionDir().get();
         }
-        String key = bind + "\n" + war.map(p -> p.toAbsolutePath().normalize().toString()).orElse("") + "\n" + contextPath;
+        String key = bind + "\n" + war().map(p -> p.toAbsolutePath().normalize().toString()).orElse("") + "\n" + contextPath();
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             String name = "gatehouse-sessions-" + HexFormat.of().formatHex(digest, 0, 8);
@@ -76,15 +97,15 @@ public record ServletOptions(
      */
     public Map<String, String> workerSettings(Address bind) {
         Map<String, String> s = new LinkedHashMap<>();
-        war.ifPresent(p -> s.put("war", p.toAbsolutePath().normalize().toString()));
-        s.put("context_path", contextPath);
-        tempDir.ifPresent(p -> s.put("temp_dir", p.toAbsolutePath().normalize().toString()));
-        s.put("session_store", sessionStore.token());
-        s.put("session_dir", effectiveSessionDir(bind).toAbsolutePath().toString());
-        sessionJdbcUrl.ifPresent(v -> s.put("session_jdbc_url", v));
-        sessionJdbcUser.ifPresent(v -> s.put("session_jdbc_user", v));
-        sessionJdbcPassword.ifPresent(v -> s.put("session_jdbc_password", v));
-        s.put("session_timeout_s", Long.toString(sessionTimeout.toSeconds()));
+        war().ifPresent(p -> s.put(WAR.name(), p.toAbsolutePath().normalize().toString()));
+        s.put(CONTEXT_PATH.name(), contextPath());
+        tempDir().ifPresent(p -> s.put(TEMP_DIR.name(), p.toAbsolutePath().normalize().toString()));
+        s.put(SESSION_STORE.name(), sessionStore().token());
+        s.put(SESSION_DIR.name(), effectiveSessionDir(bind).toAbsolutePath().toString());
+        sessionJdbcUrl().ifPresent(v -> s.put(SESSION_JDBC_URL.name(), v));
+        sessionJdbcUser().ifPresent(v -> s.put(SESSION_JDBC_USER.name(), v));
+        sessionJdbcPassword().ifPresent(v -> s.put(SESSION_JDBC_PASSWORD.name(), v));
+        s.put("session_timeout_s", Long.toString(sessionTimeout().toSeconds()));
         return s;
     }
 }

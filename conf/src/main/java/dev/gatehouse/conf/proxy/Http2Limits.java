@@ -1,28 +1,53 @@
 package dev.gatehouse.conf.proxy;
 
+import static dev.gatehouse.conf.proxy.ProxyKeys.*;
+
 import dev.gatehouse.conf.Size;
+import dev.gatehouse.conf.schema.ConfigValues;
+import dev.gatehouse.conf.schema.ConfigView;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * The limits every HTTP/2 connection runs with, and with them the protections against the known
- * HTTP/2 floods.
- *
- * @param maxConcurrentStreams streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS);
- *     a stream past it is refused with RST_STREAM(REFUSED_STREAM)
- * @param maxHeaderListSize largest decoded header list (SETTINGS_MAX_HEADER_LIST_SIZE); past it
- *     the request gets 431, past 1.25 times it (a CONTINUATION flood) the connection gets GOAWAY
- * @param maxResets RST_STREAM frames a client may send per {@code resetWindow} (rapid reset)
- * @param resetWindow the window {@code maxResets} counts in
- * @param maxQueuedControlFrames PING and SETTINGS acknowledgements queued for a client that does
- *     not read them before the connection is closed (ping and settings floods)
+ * HTTP/2 floods: the top-level {@code http2_*} keys.
  */
-public record Http2Limits(int maxConcurrentStreams, Size maxHeaderListSize, int maxResets, Duration resetWindow,
-        int maxQueuedControlFrames) {
+public final class Http2Limits extends ConfigView {
 
-    /** Checks for nulls. */
-    public Http2Limits {
-        Objects.requireNonNull(maxHeaderListSize, "maxHeaderListSize");
-        Objects.requireNonNull(resetWindow, "resetWindow");
+    Http2Limits(ConfigValues values) {
+        super(values);
+    }
+
+    /**
+     * Streams a client may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); a stream past it
+     * is refused with RST_STREAM(REFUSED_STREAM).
+     */
+    public int maxConcurrentStreams() {
+        return get(HTTP2_MAX_CONCURRENT_STREAMS);
+    }
+
+    /**
+     * Largest decoded header list (SETTINGS_MAX_HEADER_LIST_SIZE); past it the request gets 431,
+     * past 1.25 times it (a CONTINUATION flood) the connection gets GOAWAY.
+     */
+    public Size maxHeaderListSize() {
+        return get(HTTP2_MAX_HEADER_LIST_SIZE);
+    }
+
+    /** RST_STREAM frames a client may send per {@link #resetWindow()} (rapid reset). */
+    public int maxResets() {
+        return get(HTTP2_MAX_RESETS);
+    }
+
+    /** The window {@link #maxResets()} counts in. */
+    public Duration resetWindow() {
+        return get(HTTP2_RESET_WINDOW);
+    }
+
+    /**
+     * PING and SETTINGS acknowledgements queued for a client that does not read them before the
+     * connection is closed (ping and settings floods).
+     */
+    public int maxQueuedControlFrames() {
+        return get(HTTP2_MAX_QUEUED_CONTROL_FRAMES);
     }
 }

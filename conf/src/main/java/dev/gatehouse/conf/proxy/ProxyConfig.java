@@ -7,6 +7,8 @@ import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.KeySpec;
 import dev.gatehouse.conf.Size;
 import dev.gatehouse.conf.schema.ConfigReader;
+import dev.gatehouse.conf.schema.ConfigValues;
+import dev.gatehouse.conf.schema.ConfigView;
 import dev.gatehouse.conf.schema.Key;
 import dev.gatehouse.conf.schema.TomlWriter;
 import java.nio.file.Path;
@@ -17,7 +19,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -29,85 +30,37 @@ import java.util.Set;
  * lists every key, and {@link #toToml()} writes the effective configuration back out.
  *
  * <p>Values and the rules between them (a location's upstream exists, root or alias but not
- * both) are checked at load. The record itself only checks for nulls, so build it through
- * {@link #load} rather than by hand.
- *
- * @param listeners where connections are accepted and how (TLS, HTTP/2), at least one
- * @param serverHeader the {@code Server} header value; empty: none sent
- * @param keepaliveTimeout idle time before a keep-alive client connection is closed; zero: no keep-alive
- * @param keepaliveRequests requests per client connection
- * @param largeHeaderLine longest request line (414 past it)
- * @param largeHeaderSize largest request line plus headers (431 past it); at least {@code largeHeaderLine}
- * @param maxHeaders most header fields (431 past it)
- * @param clientMaxBodySize largest request body (413 past it); zero = unlimited
- * @param clientHeaderTimeout time to receive the request head (408 after)
- * @param clientBodyTimeout longest gap between body reads (408 after)
- * @param sendTimeout longest gap between writes to a client
- * @param maxConnections client connections open at once
- * @param ioThreads event-loop threads; 0 = one per CPU core
- * @param shutdownTimeout how long in-flight requests may finish on TERM
- * @param accessLog where the access log goes
- * @param accessLogFormat the access log's format
- * @param mimeTypes extension (no dot) to Content-Type, over the proxy's built-in table; in file order
- * @param pidfile where the proxy writes its pid
- * @param strictTransportSecurity the {@code Strict-Transport-Security} value for responses over TLS
- * @param tlsSessionTimeout how long a TLS session can be resumed
- * @param http2 the limits of HTTP/2 connections
- * @param openFileCache the static files' open-file cache
- * @param locations the locations, in file order (regex locations are tried in this order)
- * @param upstreams the upstream pools by name, in file order
+ * both) are checked at load. Each key is declared once, in {@code ProxyKeys}, in the group of
+ * the object it lands in; this class and the objects of its tables read their keys' values
+ * from the load and each accessor reads one key. Two configs are equal when every key and table
+ * is.
  */
-public record ProxyConfig(
-        List<ListenConfig> listeners,
-        String serverHeader,
-        Duration keepaliveTimeout,
-        int keepaliveRequests,
-        Size largeHeaderLine,
-        Size largeHeaderSize,
-        int maxHeaders,
-        Size clientMaxBodySize,
-        Duration clientHeaderTimeout,
-        Duration clientBodyTimeout,
-        Duration sendTimeout,
-        int maxConnections,
-        int ioThreads,
-        Duration shutdownTimeout,
-        AccessLogTarget accessLog,
-        AccessLogFormat accessLogFormat,
-        Map<String, String> mimeTypes,
-        Optional<Path> pidfile,
-        Optional<String> strictTransportSecurity,
-        Duration tlsSessionTimeout,
-        Http2Limits http2,
-        OpenFileCacheConfig openFileCache,
-        List<LocationConfig> locations,
-        Map<String, UpstreamConfig> upstreams) {
+public final class ProxyConfig extends ConfigView {
 
     /** The file name the docs and the command line use for this config. */
     public static final String FILE_NAME = "gatehouse-proxy.toml";
 
-    /** Checks for nulls and copies the collections, keeping the maps' order. */
-    public ProxyConfig {
-        listeners = List.copyOf(listeners);
-        Objects.requireNonNull(serverHeader, "serverHeader");
-        Objects.requireNonNull(keepaliveTimeout, "keepaliveTimeout");
-        Objects.requireNonNull(largeHeaderLine, "largeHeaderLine");
-        Objects.requireNonNull(largeHeaderSize, "largeHeaderSize");
-        Objects.requireNonNull(clientMaxBodySize, "clientMaxBodySize");
-        Objects.requireNonNull(clientHeaderTimeout, "clientHeaderTimeout");
-        Objects.requireNonNull(clientBodyTimeout, "clientBodyTimeout");
-        Objects.requireNonNull(sendTimeout, "sendTimeout");
-        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
-        Objects.requireNonNull(accessLog, "accessLog");
-        Objects.requireNonNull(accessLogFormat, "accessLogFormat");
-        mimeTypes = Collections.unmodifiableMap(new LinkedHashMap<>(mimeTypes));
-        Objects.requireNonNull(pidfile, "pidfile");
-        Objects.requireNonNull(strictTransportSecurity, "strictTransportSecurity");
-        Objects.requireNonNull(tlsSessionTimeout, "tlsSessionTimeout");
-        Objects.requireNonNull(http2, "http2");
-        Objects.requireNonNull(openFileCache, "openFileCache");
-        locations = List.copyOf(locations);
-        upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
+    private final List<ListenConfig> listeners;
+    private final Map<String, String> mimeTypes;
+    private final Http2Limits http2;
+    private final OpenFileCacheConfig openFileCache;
+    private final List<LocationConfig> locations;
+    private final Map<String, UpstreamConfig> upstreams;
+
+    private ProxyConfig(ConfigValues top, List<ListenConfig> listeners, Map<String, String> mimeTypes,
+            OpenFileCacheConfig openFileCache, List<LocationConfig> locations, Map<String, UpstreamConfig> upstreams) {
+        super(top, List.of(List.copyOf(listeners), orderedCopy(mimeTypes), openFileCache, List.copyOf(locations),
+                orderedCopy(upstreams)));
+        this.listeners = List.copyOf(listeners);
+        this.mimeTypes = orderedCopy(mimeTypes);
+        this.http2 = new Http2Limits(top.only(HTTP2));
+        this.openFileCache = openFileCache;
+        this.locations = List.copyOf(locations);
+        this.upstreams = orderedCopy(upstreams);
+    }
+
+    private static <K, V> Map<K, V> orderedCopy(Map<K, V> map) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }
 
     /**
@@ -149,35 +102,15 @@ public record ProxyConfig(
 
     private static ProxyConfig read(ConfigReader r) {
         List<ListenConfig> listeners = readListeners(r);
-        String serverHeader = r.get(SERVER_HEADER);
-        Duration keepaliveTimeout = r.get(KEEPALIVE_TIMEOUT);
-        int keepaliveRequests = r.get(KEEPALIVE_REQUESTS);
-        Size largeHeaderLine = r.get(LARGE_HEADER_LINE);
-        Size largeHeaderSize = r.get(LARGE_HEADER_SIZE);
-        int maxHeaders = r.get(MAX_HEADERS);
-        Size clientMaxBodySize = r.get(CLIENT_MAX_BODY_SIZE);
-        Duration clientHeaderTimeout = r.get(CLIENT_HEADER_TIMEOUT);
-        Duration clientBodyTimeout = r.get(CLIENT_BODY_TIMEOUT);
-        Duration sendTimeout = r.get(SEND_TIMEOUT);
-        int maxConnections = r.get(MAX_CONNECTIONS);
-        int ioThreads = r.get(IO_THREADS);
-        Duration shutdownTimeout = r.get(SHUTDOWN_TIMEOUT);
-        AccessLogTarget accessLog = r.get(ACCESS_LOG);
-        AccessLogFormat accessLogFormat = r.get(ACCESS_LOG_FORMAT);
-        Optional<Path> pidfile = r.optional(PIDFILE);
-        Optional<String> strictTransportSecurity = r.optional(STRICT_TRANSPORT_SECURITY);
-        Duration tlsSessionTimeout = r.get(TLS_SESSION_TIMEOUT);
-        Http2Limits http2 = new Http2Limits(r.get(HTTP2_MAX_CONCURRENT_STREAMS), r.get(HTTP2_MAX_HEADER_LIST_SIZE),
-                r.get(HTTP2_MAX_RESETS), r.get(HTTP2_RESET_WINDOW), r.get(HTTP2_MAX_QUEUED_CONTROL_FRAMES));
+        ConfigValues top = r.values(TOP);
         // Rules between keys only once the values are valid (see readLocation); checked before the
         // sections are read, whose errors would count too.
-        if (!r.hasErrors() && largeHeaderSize.compareTo(largeHeaderLine) < 0) {
+        Size largeHeaderLine = top.get(LARGE_HEADER_LINE);
+        if (!r.hasErrors() && top.get(LARGE_HEADER_SIZE).compareTo(largeHeaderLine) < 0) {
             r.reject(LARGE_HEADER_SIZE, "at least large_header_line (" + largeHeaderLine + "), which it includes");
         }
         Map<String, String> mimeTypes = r.map(MIME_TYPE);
-        ConfigReader cache = r.section(OPEN_FILE_CACHE);
-        OpenFileCacheConfig openFileCache =
-                new OpenFileCacheConfig(cache.get(OPEN_FILE_CACHE_MAX), cache.get(OPEN_FILE_CACHE_VALID));
+        OpenFileCacheConfig openFileCache = new OpenFileCacheConfig(r.section(OPEN_FILE_CACHE).values(OPEN_FILE_CACHE_KEYS));
 
         // Upstreams first, so that locations can be checked against their names.
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
@@ -188,11 +121,7 @@ public record ProxyConfig(
             readLocation(l, upstreams.keySet(), seen).ifPresent(locations::add);
         }
 
-        ProxyConfig c = new ProxyConfig(listeners, serverHeader, keepaliveTimeout, keepaliveRequests, largeHeaderLine,
-                largeHeaderSize, maxHeaders, clientMaxBodySize, clientHeaderTimeout, clientBodyTimeout, sendTimeout,
-                maxConnections, ioThreads, shutdownTimeout, accessLog, accessLogFormat, mimeTypes, pidfile, strictTransportSecurity,
-                tlsSessionTimeout, http2, openFileCache,
-                locations, upstreams);
+        ProxyConfig c = new ProxyConfig(top, listeners, mimeTypes, openFileCache, locations, upstreams);
         r.finish();
         return c;
     }
@@ -208,13 +137,7 @@ public record ProxyConfig(
         List<ListenConfig> out = new ArrayList<>();
         Map<Address, String> seen = new HashMap<>();
         for (ConfigReader l : entries) {
-            Address address = l.get(LISTEN_ADDRESS);
-            boolean tls = l.get(LISTEN_TLS);
-            Optional<Path> certificate = l.optional(LISTEN_CERTIFICATE);
-            Optional<Path> privateKey = l.optional(LISTEN_PRIVATE_KEY);
-            Boolean http2 = l.get(LISTEN_HTTP2);
-            boolean redirect = l.get(LISTEN_REDIRECT_TO_HTTPS);
-            int httpsPort = l.get(LISTEN_HTTPS_PORT);
+            ConfigValues values = l.values(LISTEN_KEYS);
             List<TlsCertificate> sni = new ArrayList<>();
             List<ConfigReader> sniReaders = l.tableArray(LISTEN_CERTIFICATES);
             for (ConfigReader c : sniReaders) {
@@ -226,18 +149,19 @@ public record ProxyConfig(
                             cert, key));
                 }
             }
-            if (address == null) {
+            if (values.optional(LISTEN_ADDRESS).isEmpty()) {
                 continue; // the error is recorded and the load fails at finish()
             }
-            Optional<ListenTls> listenTls = Optional.empty();
-            if (tls && certificate.isPresent() && privateKey.isPresent()) {
-                listenTls = Optional.of(new ListenTls(new TlsCertificate(List.of(), certificate.get(), privateKey.get()),
-                        sni));
+            boolean tls = values.get(LISTEN_TLS);
+            if (values.optional(LISTEN_HTTP2).isEmpty()) {
+                // Its default follows tls; resolved here, so that an entry equals one that spells it out.
+                values = values.with(LISTEN_HTTP2, tls);
             }
-            ListenConfig c = new ListenConfig(address, listenTls, http2 != null ? http2 : tls, redirect, httpsPort);
+            ListenConfig c = new ListenConfig(values, sni);
             if (!l.hasErrors()) {
-                checkListenRules(l, c, tls, certificate.isPresent() || privateKey.isPresent() || !sniReaders.isEmpty(),
-                        sniReaders, seen);
+                boolean hasTlsFiles = values.optional(LISTEN_CERTIFICATE).isPresent()
+                        || values.optional(LISTEN_PRIVATE_KEY).isPresent() || !sniReaders.isEmpty();
+                checkListenRules(l, c, tls, hasTlsFiles, sniReaders, seen);
             }
             out.add(c);
         }
@@ -292,18 +216,12 @@ public record ProxyConfig(
     private static UpstreamConfig readUpstream(String name, ConfigReader u) {
         List<UpstreamServer> servers = new ArrayList<>();
         for (ConfigReader s : u.tableArray(SERVERS)) {
-            Address address = s.get(SERVER_ADDRESS);
-            int weight = s.get(SERVER_WEIGHT);
-            int maxFails = s.get(SERVER_MAX_FAILS);
-            Duration failTimeout = s.get(SERVER_FAIL_TIMEOUT);
-            boolean backup = s.get(SERVER_BACKUP);
-            if (address != null) { // else the error is recorded and the load fails at finish()
-                servers.add(new UpstreamServer(address, weight, maxFails, failTimeout, backup));
+            ConfigValues server = s.values(SERVER_KEYS);
+            if (server.optional(SERVER_ADDRESS).isPresent()) { // else the error is recorded and the load fails at finish()
+                servers.add(new UpstreamServer(server));
             }
         }
-        UpstreamConfig c = new UpstreamConfig(name, servers, u.get(BALANCE), u.get(CONNECT_TIMEOUT),
-                u.get(UPSTREAM_SEND_TIMEOUT), u.get(UPSTREAM_READ_TIMEOUT), u.get(UPSTREAM_KEEPALIVE), u.get(MODIFIER1),
-                u.get(MODIFIER2), u.get(NEXT_UPSTREAM_TRIES), u.get(NEXT_UPSTREAM_TIMEOUT), u.get(BUFFER_SIZE));
+        UpstreamConfig c = new UpstreamConfig(name, servers, u.values(UPSTREAM_KEYS));
         // Only when every server read cleanly: a bad one is missing from the list.
         if (!u.hasErrors() && u.isSet(SERVERS) && servers.stream().allMatch(UpstreamServer::backup)) {
             u.reject(SERVERS, "at least one server that is not a backup");
@@ -314,40 +232,18 @@ public record ProxyConfig(
     /** Reads one location; empty if its path is missing or bad (the error is already recorded). */
     private static Optional<LocationConfig> readLocation(ConfigReader l, Set<String> upstreamNames,
             Map<String, String> seen) {
-        LocationMatch match = l.get(PATH);
-        Optional<Path> root = l.optional(ROOT);
-        Optional<Path> alias = l.optional(ALIAS);
-        Optional<String> upstream = l.optional(UPSTREAM);
-        boolean tryFiles = l.get(TRY_FILES);
+        ConfigValues values = l.values(LOCATION_KEYS);
         List<UwsgiParam> params = new ArrayList<>();
         for (ConfigReader p : l.tableArray(UWSGI_PARAMS)) {
-            String name = p.get(UWSGI_PARAM_NAME);
-            String value = p.get(UWSGI_PARAM_VALUE);
-            boolean ifNotEmpty = p.get(UWSGI_PARAM_IF_NOT_EMPTY);
-            if (name != null && value != null) {
-                params.add(new UwsgiParam(name, value, ifNotEmpty));
+            ConfigValues param = p.values(UWSGI_PARAM_KEYS);
+            if (param.optional(UWSGI_PARAM_NAME).isPresent() && param.optional(UWSGI_PARAM_VALUE).isPresent()) {
+                params.add(new UwsgiParam(param));
             }
         }
-        List<String> index = l.get(INDEX);
-        boolean internal = l.get(INTERNAL);
-        Optional<Duration> expires = l.optional(EXPIRES);
-        Optional<String> cacheControl = l.optional(CACHE_CONTROL);
-        boolean gzipStatic = l.get(GZIP_STATIC);
-        boolean brotliStatic = l.get(BROTLI_STATIC);
-        SymlinkPolicy disableSymlinks = l.get(DISABLE_SYMLINKS);
-        boolean allowHidden = l.get(ALLOW_HIDDEN);
-        List<Path> sendfileRoots = l.get(SENDFILE_ROOTS);
-        boolean requestBuffering = l.get(REQUEST_BUFFERING);
-        Optional<Size> clientMaxBodySize = l.optional(LOCATION_CLIENT_MAX_BODY_SIZE);
-        Duration tunnelIdleTimeout = l.get(TUNNEL_IDLE_TIMEOUT);
-        int maxTunnels = l.get(MAX_TUNNELS);
-
-        if (match == null) {
+        if (values.optional(PATH).isEmpty()) {
             return Optional.empty(); // the error is recorded and the load fails at finish()
         }
-        LocationConfig c = new LocationConfig(match, root, alias, index, tryFiles, upstream, internal, expires,
-                cacheControl, gzipStatic, brotliStatic, disableSymlinks, allowHidden, params, sendfileRoots,
-                requestBuffering, clientMaxBodySize, tunnelIdleTimeout, maxTunnels);
+        LocationConfig c = new LocationConfig(values, params);
         // A bad value was replaced by its default, and checking rules against that default would
         // report made-up errors (a relative root is not also "a location that serves nothing").
         if (!l.hasErrors()) {
@@ -384,106 +280,156 @@ public record ProxyConfig(
     }
 
     private static TomlWriter.Inline listenToml(ListenConfig l) {
-        TomlWriter.Inline t = TomlWriter.inline()
-                .put(LISTEN_ADDRESS, l.address())
-                .put(LISTEN_TLS, l.secure());
-        l.tls().ifPresent(tls -> t
-                .put(LISTEN_CERTIFICATE, tls.defaultCertificate().certificate())
-                .put(LISTEN_PRIVATE_KEY, tls.defaultCertificate().privateKey()));
-        t.put(LISTEN_HTTP2, l.http2())
-                .put(LISTEN_REDIRECT_TO_HTTPS, l.redirectToHttps())
-                .put(LISTEN_HTTPS_PORT, l.httpsPort());
-        l.tls().filter(tls -> !tls.sniCertificates().isEmpty()).ifPresent(tls -> t.inlineTables(LISTEN_CERTIFICATES,
-                tls.sniCertificates().stream().map(c -> TomlWriter.inline()
-                        .put(CERT_SERVER_NAMES, c.serverNames())
-                        .put(CERT_CERTIFICATE, c.certificate())
-                        .put(CERT_PRIVATE_KEY, c.privateKey())).toList()));
-        return t;
+        List<TlsCertificate> sni = l.tls().map(ListenTls::sniCertificates).orElse(List.of());
+        return TomlWriter.inline().putPresent(l.values(), certificates -> sni.stream().map(c -> TomlWriter.inline()
+                .put(CERT_SERVER_NAMES, c.serverNames())
+                .put(CERT_CERTIFICATE, c.certificate())
+                .put(CERT_PRIVATE_KEY, c.privateKey())).toList());
     }
 
     /** The configuration as TOML text that loads back to an equal config: what {@code check-config} shows. */
     public String toToml() {
         TomlWriter w = new TomlWriter()
                 .comment(FILE_NAME + ": effective configuration")
-                .inlineTables(LISTEN, listeners.stream().map(ProxyConfig::listenToml).toList())
-                .put(SERVER_HEADER, serverHeader)
-                .put(KEEPALIVE_TIMEOUT, keepaliveTimeout)
-                .put(KEEPALIVE_REQUESTS, keepaliveRequests)
-                .put(LARGE_HEADER_LINE, largeHeaderLine)
-                .put(LARGE_HEADER_SIZE, largeHeaderSize)
-                .put(MAX_HEADERS, maxHeaders)
-                .put(CLIENT_MAX_BODY_SIZE, clientMaxBodySize)
-                .put(CLIENT_HEADER_TIMEOUT, clientHeaderTimeout)
-                .put(CLIENT_BODY_TIMEOUT, clientBodyTimeout)
-                .put(SEND_TIMEOUT, sendTimeout)
-                .put(MAX_CONNECTIONS, maxConnections)
-                .put(IO_THREADS, ioThreads)
-                .put(SHUTDOWN_TIMEOUT, shutdownTimeout)
-                .put(ACCESS_LOG, accessLog)
-                .put(ACCESS_LOG_FORMAT, accessLogFormat)
-                .put(PIDFILE, pidfile)
-                .put(STRICT_TRANSPORT_SECURITY, strictTransportSecurity)
-                .put(TLS_SESSION_TIMEOUT, tlsSessionTimeout)
-                .put(HTTP2_MAX_CONCURRENT_STREAMS, http2.maxConcurrentStreams())
-                .put(HTTP2_MAX_HEADER_LIST_SIZE, http2.maxHeaderListSize())
-                .put(HTTP2_MAX_RESETS, http2.maxResets())
-                .put(HTTP2_RESET_WINDOW, http2.resetWindow())
-                .put(HTTP2_MAX_QUEUED_CONTROL_FRAMES, http2.maxQueuedControlFrames());
+                .inlineTables(LISTEN, listeners.stream().map(ProxyConfig::listenToml).toList());
+        for (Key<?> key : TOP) {
+            w.put(values(), key);
+        }
         if (!mimeTypes.isEmpty()) {
             w.table("mime_types");
             mimeTypes.forEach((ext, type) -> w.entry(ext, MIME_TYPE.type(), type));
         }
-        w.table("open_file_cache")
-                .put(OPEN_FILE_CACHE_MAX, openFileCache.max())
-                .put(OPEN_FILE_CACHE_VALID, openFileCache.valid());
+        w.table("open_file_cache").putPresent(openFileCache.values(), section -> List.of());
         for (LocationConfig l : locations) {
-            w.tableArray("location")
-                    .put(PATH, l.match())
-                    .putIfPresent(ROOT, l.root())
-                    .putIfPresent(ALIAS, l.alias())
-                    .put(INDEX, l.index())
-                    .put(TRY_FILES, l.tryFiles())
-                    .putIfPresent(UPSTREAM, l.upstream())
-                    .put(INTERNAL, l.internal())
-                    .putIfPresent(EXPIRES, l.expires())
-                    .putIfPresent(CACHE_CONTROL, l.cacheControl())
-                    .put(GZIP_STATIC, l.gzipStatic())
-                    .put(BROTLI_STATIC, l.brotliStatic())
-                    .put(DISABLE_SYMLINKS, l.disableSymlinks())
-                    .put(ALLOW_HIDDEN, l.allowHidden())
-                    .inlineTables(UWSGI_PARAMS, l.uwsgiParams().stream()
-                            .map(p -> TomlWriter.inline()
-                                    .put(UWSGI_PARAM_NAME, p.name())
-                                    .put(UWSGI_PARAM_VALUE, p.value())
-                                    .put(UWSGI_PARAM_IF_NOT_EMPTY, p.ifNotEmpty()))
-                            .toList())
-                    .put(SENDFILE_ROOTS, l.sendfileRoots())
-                    .put(REQUEST_BUFFERING, l.requestBuffering())
-                    .putIfPresent(LOCATION_CLIENT_MAX_BODY_SIZE, l.clientMaxBodySize())
-                    .put(TUNNEL_IDLE_TIMEOUT, l.tunnelIdleTimeout())
-                    .put(MAX_TUNNELS, l.maxTunnels());
+            w.tableArray("location").putPresent(l.values(), section -> inline(l.uwsgiParams()));
         }
         for (UpstreamConfig u : upstreams.values()) {
-            w.table("upstream", u.name())
-                    .inlineTables(SERVERS, u.servers().stream()
-                            .map(s -> TomlWriter.inline()
-                                    .put(SERVER_ADDRESS, s.address())
-                                    .put(SERVER_WEIGHT, s.weight())
-                                    .put(SERVER_MAX_FAILS, s.maxFails())
-                                    .put(SERVER_FAIL_TIMEOUT, s.failTimeout())
-                                    .put(SERVER_BACKUP, s.backup()))
-                            .toList())
-                    .put(BALANCE, u.balance())
-                    .put(CONNECT_TIMEOUT, u.connectTimeout())
-                    .put(UPSTREAM_SEND_TIMEOUT, u.sendTimeout())
-                    .put(UPSTREAM_READ_TIMEOUT, u.readTimeout())
-                    .put(UPSTREAM_KEEPALIVE, u.keepalive())
-                    .put(MODIFIER1, u.modifier1())
-                    .put(MODIFIER2, u.modifier2())
-                    .put(NEXT_UPSTREAM_TRIES, u.nextUpstreamTries())
-                    .put(NEXT_UPSTREAM_TIMEOUT, u.nextUpstreamTimeout())
-                    .put(BUFFER_SIZE, u.bufferSize());
+            w.table("upstream", u.name()).putPresent(u.values(), section -> inline(u.servers()));
         }
         return w.toString();
+    }
+
+    private static List<TomlWriter.Inline> inline(List<? extends ConfigView> entries) {
+        return entries.stream().map(e -> TomlWriter.inline().putPresent(e.values())).toList();
+    }
+
+    /** Where connections are accepted and how (TLS, HTTP/2), at least one. */
+    public List<ListenConfig> listeners() {
+        return listeners;
+    }
+
+    /** The {@code Server} header value; empty: none sent. */
+    public String serverHeader() {
+        return get(SERVER_HEADER);
+    }
+
+    /** Idle time before a keep-alive client connection is closed; zero: no keep-alive. */
+    public Duration keepaliveTimeout() {
+        return get(KEEPALIVE_TIMEOUT);
+    }
+
+    /** Requests per client connection. */
+    public int keepaliveRequests() {
+        return get(KEEPALIVE_REQUESTS);
+    }
+
+    /** Longest request line (414 past it). */
+    public Size largeHeaderLine() {
+        return get(LARGE_HEADER_LINE);
+    }
+
+    /** Largest request line plus headers (431 past it); at least {@link #largeHeaderLine()}. */
+    public Size largeHeaderSize() {
+        return get(LARGE_HEADER_SIZE);
+    }
+
+    /** Most header fields (431 past it). */
+    public int maxHeaders() {
+        return get(MAX_HEADERS);
+    }
+
+    /** Largest request body (413 past it); zero = unlimited. */
+    public Size clientMaxBodySize() {
+        return get(CLIENT_MAX_BODY_SIZE);
+    }
+
+    /** Time to receive the request head (408 after). */
+    public Duration clientHeaderTimeout() {
+        return get(CLIENT_HEADER_TIMEOUT);
+    }
+
+    /** Longest gap between body reads (408 after). */
+    public Duration clientBodyTimeout() {
+        return get(CLIENT_BODY_TIMEOUT);
+    }
+
+    /** Longest gap between writes to a client. */
+    public Duration sendTimeout() {
+        return get(SEND_TIMEOUT);
+    }
+
+    /** Client connections open at once. */
+    public int maxConnections() {
+        return get(MAX_CONNECTIONS);
+    }
+
+    /** Event-loop threads; 0 = one per CPU core. */
+    public int ioThreads() {
+        return get(IO_THREADS);
+    }
+
+    /** How long in-flight requests may finish on TERM. */
+    public Duration shutdownTimeout() {
+        return get(SHUTDOWN_TIMEOUT);
+    }
+
+    /** Where the access log goes. */
+    public AccessLogTarget accessLog() {
+        return get(ACCESS_LOG);
+    }
+
+    /** The access log's format. */
+    public AccessLogFormat accessLogFormat() {
+        return get(ACCESS_LOG_FORMAT);
+    }
+
+    /** Extension (no dot) to Content-Type, over the proxy's built-in table; in file order. */
+    public Map<String, String> mimeTypes() {
+        return mimeTypes;
+    }
+
+    /** Where the proxy writes its pid. */
+    public Optional<Path> pidfile() {
+        return optional(PIDFILE);
+    }
+
+    /** The {@code Strict-Transport-Security} value for responses over TLS. */
+    public Optional<String> strictTransportSecurity() {
+        return optional(STRICT_TRANSPORT_SECURITY);
+    }
+
+    /** How long a TLS session can be resumed. */
+    public Duration tlsSessionTimeout() {
+        return get(TLS_SESSION_TIMEOUT);
+    }
+
+    /** The limits of HTTP/2 connections. */
+    public Http2Limits http2() {
+        return http2;
+    }
+
+    /** The static files' open-file cache. */
+    public OpenFileCacheConfig openFileCache() {
+        return openFileCache;
+    }
+
+    /** The locations, in file order (regex locations are tried in this order). */
+    public List<LocationConfig> locations() {
+        return locations;
+    }
+
+    /** The upstream pools by name, in file order. */
+    public Map<String, UpstreamConfig> upstreams() {
+        return upstreams;
     }
 }

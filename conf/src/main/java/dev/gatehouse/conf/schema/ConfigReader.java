@@ -95,6 +95,24 @@ public final class ConfigReader {
         return value != null ? value : key.defaultValue();
     }
 
+    /**
+     * Reads each value key of {@code keys} in this table as {@link #get} does: the values of one
+     * part of the config in one call, for a {@link ConfigView} to read from. A section among
+     * {@code keys} (a group lists its sections in their place, for the order they are written in)
+     * holds keys rather than a value and is left to {@link #section}, {@link #tableArray} or
+     * {@link #tableMap}.
+     */
+    public ConfigValues values(List<Key<?>> keys) {
+        Map<Key<?>, Object> out = new LinkedHashMap<>();
+        for (Key<?> key : keys) {
+            Object value = key.isSection() ? null : get(key);
+            if (value != null) {
+                out.put(key, value);
+            }
+        }
+        return new ConfigValues(keys, out);
+    }
+
     /** {@link #get} for a key that may be absent. */
     public <T> Optional<T> optional(Key<T> key) {
         return Optional.ofNullable(get(key));

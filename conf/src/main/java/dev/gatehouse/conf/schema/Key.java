@@ -140,6 +140,11 @@ public final class Key<T> {
         return presence == Presence.REQUIRED;
     }
 
+    /** Whether this key is a table or an array of tables rather than a value. */
+    boolean isSection() {
+        return type.shape == ValueType.Shape.TABLE || type.shape == ValueType.Shape.TABLE_ARRAY;
+    }
+
     KeyPath path() {
         return path;
     }

@@ -4,6 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.StringJoiner;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -43,6 +46,41 @@ public final class TomlWriter {
     public <T> TomlWriter putIfPresent(Key<T> key, Optional<T> value) {
         value.ifPresent(v -> put(key, v));
         return this;
+    }
+
+    /** {@code name = value} for {@code key}'s value in {@code values}; a comment saying it is not set if it has none. */
+    public TomlWriter put(ConfigValues values, Key<?> key) {
+        return putValue(values, key);
+    }
+
+    private <T> TomlWriter putValue(ConfigValues values, Key<T> key) {
+        return put(key, values.optional(key));
+    }
+
+    /**
+     * {@code name = value} for each key of {@code values} that has a value, in order; a section
+     * among the keys is written as {@code name = [{...}, {...}]}, with the tables {@code inline}
+     * gives for it. The body of a table such as {@code [[location]]}.
+     */
+    public TomlWriter putPresent(ConfigValues values, Function<Key<Void>, List<Inline>> inline) {
+        forEachEntry(values, this::put, section -> inlineTables(section, inline.apply(section)));
+        return this;
+    }
+
+    /** Hands each value of {@code values} to {@code value} and each section key among them to {@code section}, in order. */
+    private static void forEachEntry(ConfigValues values, BiConsumer<Key<Object>, Object> value,
+            Consumer<Key<Void>> section) {
+        for (Key<?> key : values.keys()) {
+            if (key.isSection()) {
+                @SuppressWarnings("unchecked") // every section key is made by Key.section
+                Key<Void> s = (Key<Void>) key;
+                section.accept(s);
+            } else {
+                @SuppressWarnings("unchecked") // the value was read with this key
+                Key<Object> k = (Key<Object>) key;
+                values.optional(k).ifPresent(v -> value.accept(k, v));
+            }
+        }
     }
 
     /** {@code name = value} for an entry of a user-named table ({@code [mime_types]}). */
@@ -100,6 +138,26 @@ public final class TomlWriter {
         private final StringJoiner entries = new StringJoiner(", ", "{ ", " }").setEmptyValue("{}");
 
         private Inline() {
+        }
+
+        /** Adds {@code name = value} for each key of {@code values} that has a value, in order. */
+        public Inline putPresent(ConfigValues values) {
+            return putPresent(values, section -> List.of());
+        }
+
+        /**
+         * Adds {@code name = value} for each key of {@code values} that has a value, in order, and
+         * {@code name = [{...}, {...}]} for a section among them that {@code inline} gives tables
+         * for (an empty one is left out: absent reads back as empty).
+         */
+        public Inline putPresent(ConfigValues values, Function<Key<Void>, List<Inline>> inline) {
+            forEachEntry(values, this::put, section -> {
+                List<Inline> tables = inline.apply(section);
+                if (!tables.isEmpty()) {
+                    inlineTables(section, tables);
+                }
+            });
+            return this;
         }
 
         /** Adds {@code name = value} for {@code key}. */

@@ -74,11 +74,6 @@ class AppServerConfigTest {
         return toml.replace("war = \"/srv/shop/shop.war\"\n", "");
     }
 
-    private static ServletOptions servletDefaults() {
-        return new ServletOptions(Optional.empty(), "/", Optional.empty(), SessionStore.FILE, Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty(), Duration.ofMinutes(30));
-    }
-
     private static AppServerConfig parse(String toml) {
         return AppServerConfig.fromToml(toml, FILE, Map.of());
     }
@@ -91,14 +86,35 @@ class AppServerConfigTest {
         return assertThrows(ConfigException.class, () -> AppServerConfig.fromToml("", FILE, overrides)).getMessage();
     }
 
+    /** Every default spelled out: what an empty file must load as. */
     private static AppServerConfig expectedDefaults() {
-        return new AppServerConfig(Address.parse("127.0.0.1:3031"), FileMode.parse("0660"), Optional.empty(),
-                Optional.empty(), 2048, List.of(), false, Runtime.getRuntime().availableProcessors(), "dev.gatehouse.demo.DemoApp",
-                List.of(), Optional.empty(), Dispatch.VIRTUAL_THREAD, 0, Size.parse("64k"), Duration.ofSeconds(60),
-                true, Duration.ofSeconds(30), Duration.ZERO, 0, 0, Size.ZERO, Duration.ofSeconds(30), Optional.empty(),
-                Optional.empty(),
-                List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError"),
-                true, Optional.empty(), LogLevel.INFO, servletDefaults());
+        return parse("""
+                bind = "127.0.0.1:3031"
+                socket_mode = "0660"
+                backlog = 2048
+                allow = []
+                reuse_port = false
+                workers = %d
+                app = "dev.gatehouse.demo.DemoApp"
+                classpath = []
+                context_path = "/"
+                session_store = "file"
+                session_timeout = "30m"
+                dispatch = "virtual-thread"
+                max_concurrency = 0
+                max_vars_size = "64k"
+                read_timeout = "60s"
+                keepalive = true
+                timeout = "30s"
+                harakiri = 0
+                max_requests = 0
+                max_requests_jitter = 0
+                reload_on_rss = 0
+                graceful_timeout = "30s"
+                jvm_options = ["-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError"]
+                cds = true
+                log_level = "info"
+                """.formatted(Runtime.getRuntime().availableProcessors()));
     }
 
     @Test
@@ -117,17 +133,44 @@ class AppServerConfigTest {
     void fullExampleLoadsEveryKey() {
         // jwsgi and app are exclusive, so the example's app line is checked on its own below.
         AppServerConfig c = parse(withoutWar(FULL_EXAMPLE.replace("app = \"com.example.Shop\"\n", "")));
-        assertEquals(new AppServerConfig(Address.unix("/run/gatehouse/app.sock"), new FileMode(0600),
-                Optional.of("www-data"), Optional.of("www-data"), 512, List.of(), false, 8, "dev.gatehouse.demo.DemoApp",
-                List.of("/srv/shop/shop.jar", "/srv/shop/lib/*"),
-                Optional.of(new JwsgiEntryPoint("com.example.Hello", "application")), Dispatch.EVENT_LOOP, 200,
-                Size.ofKilobytes(32), Duration.ofSeconds(10), false, Duration.ofMinutes(1), Duration.ofSeconds(45),
-                10000, 500, Size.ofMegabytes(512), Duration.ofSeconds(20), Optional.of(Path.of("/run/gatehouse/app.pid")),
-                Optional.of(Address.inet("127.0.0.1", 9191)), List.of("-Xmx1g", "-XX:+UseZGC"), false,
-                Optional.of(Path.of("/var/log/gatehouse/app.log")), LogLevel.DEBUG,
-                new ServletOptions(Optional.empty(), "/shop", Optional.of(Path.of("/var/tmp/shop")), SessionStore.JDBC,
-                        Optional.of(Path.of("/var/lib/shop/sessions")), Optional.of("jdbc:postgresql://db.example.com/shop"),
-                        Optional.of("shop"), Optional.of("secret"), Duration.ofHours(1))), c);
+        assertEquals(Address.unix("/run/gatehouse/app.sock"), c.bind());
+        assertEquals(new FileMode(0600), c.socketMode());
+        assertEquals(Optional.of("www-data"), c.socketOwner());
+        assertEquals(Optional.of("www-data"), c.socketGroup());
+        assertEquals(512, c.backlog());
+        assertEquals(List.of(), c.allow());
+        assertEquals(false, c.reusePort());
+        assertEquals(8, c.workers());
+        assertEquals("dev.gatehouse.demo.DemoApp", c.app());
+        assertEquals(List.of("/srv/shop/shop.jar", "/srv/shop/lib/*"), c.classpath());
+        assertEquals(Optional.of(new JwsgiEntryPoint("com.example.Hello", "application")), c.jwsgi());
+        assertEquals(Dispatch.EVENT_LOOP, c.dispatch());
+        assertEquals(200, c.maxConcurrency());
+        assertEquals(Size.ofKilobytes(32), c.maxVarsSize());
+        assertEquals(Duration.ofSeconds(10), c.readTimeout());
+        assertEquals(false, c.keepalive());
+        assertEquals(Duration.ofMinutes(1), c.timeout());
+        assertEquals(Duration.ofSeconds(45), c.harakiri());
+        assertEquals(10000, c.maxRequests());
+        assertEquals(500, c.maxRequestsJitter());
+        assertEquals(Size.ofMegabytes(512), c.reloadOnRss());
+        assertEquals(Duration.ofSeconds(20), c.gracefulTimeout());
+        assertEquals(Optional.of(Path.of("/run/gatehouse/app.pid")), c.pidfile());
+        assertEquals(Optional.of(Address.inet("127.0.0.1", 9191)), c.stats());
+        assertEquals(List.of("-Xmx1g", "-XX:+UseZGC"), c.jvmOptions());
+        assertEquals(false, c.cds());
+        assertEquals(Optional.of(Path.of("/var/log/gatehouse/app.log")), c.logFile());
+        assertEquals(LogLevel.DEBUG, c.logLevel());
+        ServletOptions servlet = c.servlet();
+        assertEquals(Optional.empty(), servlet.war());
+        assertEquals("/shop", servlet.contextPath());
+        assertEquals(Optional.of(Path.of("/var/tmp/shop")), servlet.tempDir());
+        assertEquals(SessionStore.JDBC, servlet.sessionStore());
+        assertEquals(Optional.of(Path.of("/var/lib/shop/sessions")), servlet.sessionDir());
+        assertEquals(Optional.of("jdbc:postgresql://db.example.com/shop"), servlet.sessionJdbcUrl());
+        assertEquals(Optional.of("shop"), servlet.sessionJdbcUser());
+        assertEquals(Optional.of("secret"), servlet.sessionJdbcPassword());
+        assertEquals(Duration.ofHours(1), servlet.sessionTimeout());
         assertEquals("com.example.Shop", parse(withoutWar(FULL_EXAMPLE).replace("jwsgi = \"com.example.Hello:application\"\n", "")).app());
     }
 

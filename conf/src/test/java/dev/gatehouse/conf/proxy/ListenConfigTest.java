@@ -28,13 +28,19 @@ class ListenConfigTest {
                 () -> ProxyConfig.fromToml(toml.replace("@TLS@", TLS.toString()), FILE, Map.of())).getMessage();
     }
 
+    /** Address, TLS, http2, redirect and https port: what a listener does. */
+    static List<Object> fields(ListenConfig l) {
+        return List.of(l.address(), l.tls(), l.http2(), l.redirectToHttps(), l.httpsPort());
+    }
+
     @Test
     void plainStringsAndTablesMix() {
         ProxyConfig c = parse("""
                 listen = ["127.0.0.1:80", { address = "127.0.0.1:81", http2 = true }]
                 """);
-        assertEquals(List.of(ListenConfig.plain(Address.parse("127.0.0.1:80")),
-                new ListenConfig(Address.parse("127.0.0.1:81"), Optional.empty(), true, false, 443)), c.listeners());
+        assertEquals(ListenConfig.plain(Address.parse("127.0.0.1:80")), c.listeners().get(0));
+        assertEquals(List.of(Address.parse("127.0.0.1:81"), Optional.empty(), true, false, 443),
+                fields(c.listeners().get(1)));
         assertEquals(List.of(Address.parse("127.0.0.1:80"), Address.parse("127.0.0.1:81")), c.listen());
     }
 
@@ -181,8 +187,8 @@ class ListenConfigTest {
         o.put("listen", "127.0.0.1:80,127.0.0.1:81");
         o.put("listen[1].http2", "true");
         ProxyConfig c = ProxyConfig.fromToml("", FILE, o);
-        assertEquals(List.of(ListenConfig.plain(Address.parse("127.0.0.1:80")),
-                new ListenConfig(Address.parse("127.0.0.1:81"), Optional.empty(), true, false, 443)), c.listeners());
+        assertEquals(parse("listen = [\"127.0.0.1:80\", { address = \"127.0.0.1:81\", http2 = true }]").listeners(),
+                c.listeners());
     }
 
     @Test

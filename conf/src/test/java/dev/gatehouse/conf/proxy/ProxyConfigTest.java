@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class ProxyConfigTest {
@@ -128,28 +129,52 @@ class ProxyConfigTest {
             servers = ["unix:/run/app.sock"]
             """;
 
+    /** A location with the given path, root and upstream (which then exists) and every other key at its default. */
     private static LocationConfig location(String path, Optional<Path> root, Optional<String> upstream) {
-        return new LocationConfig(LocationMatch.parse(path), root, Optional.empty(), List.of("index.html"), false,
-                upstream, false, Optional.empty(), Optional.empty(), false, false, SymlinkPolicy.OUTSIDE_ROOT, false,
-                List.of(), List.of(), true, Optional.empty(), Duration.ofMinutes(10), 4096);
+        Map<String, String> o = new LinkedHashMap<>();
+        upstream.ifPresent(u -> o.put("upstream." + u + ".servers", "unix:/run/app.sock"));
+        o.put("location[0].path", path);
+        root.ifPresent(r -> o.put("location[0].root", r.toString()));
+        upstream.ifPresent(u -> o.put("location[0].upstream", u));
+        return ProxyConfig.load(null, o).locations().get(0);
     }
 
+    /** An upstream of the given servers with every other key at its default. */
     private static UpstreamConfig upstream(String name, Address... servers) {
-        return new UpstreamConfig(name,
-                java.util.Arrays.stream(servers).map(a -> new UpstreamServer(a, 1, 1, Duration.ofSeconds(10), false)).toList(),
-                Balance.ROUND_ROBIN, Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(60), 32, 0, 0, 0,
-                Duration.ZERO, Size.ofKilobytes(32));
+        String list = java.util.Arrays.stream(servers).map(Address::toString).collect(Collectors.joining(","));
+        return ProxyConfig.load(null, Map.of("upstream." + name + ".servers", list)).upstreams().get(name);
     }
 
+    /** Every default spelled out: what an empty file must load as. */
     private static ProxyConfig expectedDefaults() {
-        return new ProxyConfig(List.of(ListenConfig.plain(Address.parse("127.0.0.1:8080"))), "gatehouse",
-                Duration.ofSeconds(75), 1000,
-                Size.ofKilobytes(8), Size.ofKilobytes(32), 100, Size.ofMegabytes(1), Duration.ofSeconds(60),
-                Duration.ofSeconds(60), Duration.ofSeconds(60), 10_000, 0, Duration.ofSeconds(30), AccessLogTarget.STDOUT,
-                AccessLogFormat.COMBINED, Map.of(), Optional.empty(), Optional.empty(), Duration.ofMinutes(5),
-                new Http2Limits(128, Size.ofKilobytes(32), 200, Duration.ofSeconds(30), 10_000),
-                new OpenFileCacheConfig(1000, Duration.ofSeconds(60)),
-                List.of(), Map.of());
+        return parse("""
+                listen = ["127.0.0.1:8080"]
+                server_header = "gatehouse"
+                keepalive_timeout = "75s"
+                keepalive_requests = 1000
+                large_header_line = "8k"
+                large_header_size = "32k"
+                max_headers = 100
+                client_max_body_size = "1m"
+                client_header_timeout = "60s"
+                client_body_timeout = "60s"
+                send_timeout = "60s"
+                max_connections = 10000
+                io_threads = 0
+                shutdown_timeout = "30s"
+                access_log = "stdout"
+                access_log_format = "combined"
+                tls_session_timeout = "5m"
+                http2_max_concurrent_streams = 128
+                http2_max_header_list_size = "32k"
+                http2_max_resets = 200
+                http2_reset_window = "30s"
+                http2_max_queued_control_frames = 10000
+
+                [open_file_cache]
+                max = 1000
+                valid = "60s"
+                """);
     }
 
     @Test
@@ -161,41 +186,91 @@ class ProxyConfigTest {
 
     @Test
     void fullExampleLoadsEveryKey() {
-        Map<String, String> mime = new LinkedHashMap<>();
-        mime.put("wasm", "application/wasm");
-        mime.put("mjs", "text/javascript; charset=utf-8");
-        LocationConfig root = new LocationConfig(LocationMatch.parse("/"), Optional.of(Path.of("/srv/www")),
-                Optional.empty(), List.of("index.htm", "default.htm"), true, Optional.of("app"), false,
-                Optional.of(Duration.ofHours(1)), Optional.of("public, max-age=3600"), true, true,
-                SymlinkPolicy.IF_NOT_OWNER, true,
-                List.of(new UwsgiParam("SCRIPT_NAME", "", true), new UwsgiParam("APP_ENV", "production", false)),
-                List.of(Path.of("/srv/files"), Path.of("/srv/media")), false, Optional.of(Size.parse("1g")),
-                Duration.ofHours(1), 500);
-        LocationConfig internal = new LocationConfig(LocationMatch.parse("^~ /protected/"), Optional.empty(),
-                Optional.of(Path.of("/srv/private/")), List.of("index.html"), false, Optional.empty(), true,
-                Optional.empty(), Optional.empty(), false, false, SymlinkPolicy.OUTSIDE_ROOT, false, List.of(), List.of(),
-                true, Optional.empty(), Duration.ofMinutes(10), 4096);
-        UpstreamConfig app = new UpstreamConfig("app", List.of(
-                new UpstreamServer(Address.unix("/run/gatehouse/app.sock"), 3, 2, Duration.ofSeconds(30), false),
-                new UpstreamServer(Address.inet("10.0.0.2", 3031), 1, 1, Duration.ofSeconds(10), true)),
-                Balance.LEAST_CONN, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(2), 8, 8, 1, 3,
-                Duration.ofSeconds(15), Size.ofKilobytes(64));
+        ProxyConfig c = parse(FULL_EXAMPLE);
         ListenTls tls = new ListenTls(new TlsCertificate(List.of(), TLS.resolve("rsa.pem"), TLS.resolve("rsa.key")),
                 List.of(new TlsCertificate(List.of("api.example.com", "*.example.org"), TLS.resolve("ec.pem"),
                         TLS.resolve("ec.key"))));
-        ProxyConfig expected = new ProxyConfig(
-                List.of(ListenConfig.plain(Address.parse("*:80")),
-                        new ListenConfig(Address.parse("[::1]:8080"), Optional.empty(), true, true, 8443),
-                        ListenConfig.plain(Address.unix("/run/gatehouse/proxy.sock")),
-                        new ListenConfig(Address.parse("*:443"), Optional.of(tls), true, false, 443)),
-                "", Duration.ofSeconds(30), 500, Size.ofKilobytes(4), Size.ofKilobytes(16), 50, Size.ofMegabytes(100),
-                Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(30), 2000, 2, Duration.ofSeconds(10),
-                AccessLogTarget.file(Path.of("/var/log/gatehouse/access.log")), AccessLogFormat.JSON, mime,
-                Optional.of(Path.of("/run/gatehouse/proxy.pid")), Optional.of("max-age=31536000"), Duration.ofHours(1),
-                new Http2Limits(64, Size.ofKilobytes(16), 100, Duration.ofSeconds(10), 1000),
-                new OpenFileCacheConfig(0, Duration.ofSeconds(30)),
-                List.of(root, internal), Map.of("app", app));
-        assertEquals(expected, parse(FULL_EXAMPLE));
+        assertEquals(List.of(ListenConfig.plain(Address.parse("*:80")), ListenConfig.plain(Address.unix("/run/gatehouse/proxy.sock"))),
+                List.of(c.listeners().get(0), c.listeners().get(2)));
+        assertEquals(List.of(Address.parse("[::1]:8080"), Optional.empty(), true, true, 8443),
+                ListenConfigTest.fields(c.listeners().get(1)));
+        assertEquals(List.of(Address.parse("*:443"), Optional.of(tls), true, false, 443),
+                ListenConfigTest.fields(c.listeners().get(3)));
+        assertEquals(4, c.listeners().size());
+        assertEquals("", c.serverHeader());
+        assertEquals(Duration.ofSeconds(30), c.keepaliveTimeout());
+        assertEquals(500, c.keepaliveRequests());
+        assertEquals(Size.ofKilobytes(4), c.largeHeaderLine());
+        assertEquals(Size.ofKilobytes(16), c.largeHeaderSize());
+        assertEquals(50, c.maxHeaders());
+        assertEquals(Size.ofMegabytes(100), c.clientMaxBodySize());
+        assertEquals(Duration.ofSeconds(10), c.clientHeaderTimeout());
+        assertEquals(Duration.ofSeconds(20), c.clientBodyTimeout());
+        assertEquals(Duration.ofSeconds(30), c.sendTimeout());
+        assertEquals(2000, c.maxConnections());
+        assertEquals(2, c.ioThreads());
+        assertEquals(Duration.ofSeconds(10), c.shutdownTimeout());
+        assertEquals(AccessLogTarget.file(Path.of("/var/log/gatehouse/access.log")), c.accessLog());
+        assertEquals(AccessLogFormat.JSON, c.accessLogFormat());
+        assertEquals(List.of(Map.entry("wasm", "application/wasm"), Map.entry("mjs", "text/javascript; charset=utf-8")),
+                List.copyOf(c.mimeTypes().entrySet()));
+        assertEquals(Optional.of(Path.of("/run/gatehouse/proxy.pid")), c.pidfile());
+        assertEquals(Optional.of("max-age=31536000"), c.strictTransportSecurity());
+        assertEquals(Duration.ofHours(1), c.tlsSessionTimeout());
+        assertEquals(64, c.http2().maxConcurrentStreams());
+        assertEquals(Size.ofKilobytes(16), c.http2().maxHeaderListSize());
+        assertEquals(100, c.http2().maxResets());
+        assertEquals(Duration.ofSeconds(10), c.http2().resetWindow());
+        assertEquals(1000, c.http2().maxQueuedControlFrames());
+        assertEquals(0, c.openFileCache().max());
+        assertEquals(Duration.ofSeconds(30), c.openFileCache().valid());
+
+        assertEquals(2, c.locations().size());
+        LocationConfig root = c.locations().get(0);
+        assertEquals(LocationMatch.parse("/"), root.match());
+        assertEquals(Optional.of(Path.of("/srv/www")), root.root());
+        assertEquals(Optional.empty(), root.alias());
+        assertEquals(List.of("index.htm", "default.htm"), root.index());
+        assertEquals(true, root.tryFiles());
+        assertEquals(Optional.of("app"), root.upstream());
+        assertEquals(false, root.internal());
+        assertEquals(Optional.of(Duration.ofHours(1)), root.expires());
+        assertEquals(Optional.of("public, max-age=3600"), root.cacheControl());
+        assertEquals(true, root.gzipStatic());
+        assertEquals(true, root.brotliStatic());
+        assertEquals(SymlinkPolicy.IF_NOT_OWNER, root.disableSymlinks());
+        assertEquals(true, root.allowHidden());
+        assertEquals(List.of(List.of("SCRIPT_NAME", "", true), List.of("APP_ENV", "production", false)),
+                root.uwsgiParams().stream().map(p -> List.of(p.name(), p.value(), p.ifNotEmpty())).toList());
+        assertEquals(List.of(Path.of("/srv/files"), Path.of("/srv/media")), root.sendfileRoots());
+        assertEquals(false, root.requestBuffering());
+        assertEquals(Optional.of(Size.parse("1g")), root.clientMaxBodySize());
+        assertEquals(Duration.ofHours(1), root.tunnelIdleTimeout());
+        assertEquals(500, root.maxTunnels());
+        LocationConfig internal = c.locations().get(1);
+        assertEquals(LocationMatch.parse("^~ /protected/"), internal.match());
+        assertEquals(Optional.of(Path.of("/srv/private/")), internal.alias());
+        assertEquals(true, internal.internal());
+        assertEquals(parse(APP + "[[location]]\npath = \"^~ /protected/\"\nalias = \"/srv/private/\"\ninternal = true\n")
+                .locations().get(0), internal);
+
+        assertEquals(List.of("app"), List.copyOf(c.upstreams().keySet()));
+        UpstreamConfig app = c.upstreams().get("app");
+        assertEquals("app", app.name());
+        assertEquals(List.of(List.of(Address.unix("/run/gatehouse/app.sock"), 3, 2, Duration.ofSeconds(30), false),
+                List.of(Address.inet("10.0.0.2", 3031), 1, 1, Duration.ofSeconds(10), true)),
+                app.servers().stream().map(s -> List.of(s.address(), s.weight(), s.maxFails(), s.failTimeout(), s.backup()))
+                        .toList());
+        assertEquals(Balance.LEAST_CONN, app.balance());
+        assertEquals(Duration.ofSeconds(1), app.connectTimeout());
+        assertEquals(Duration.ofSeconds(10), app.sendTimeout());
+        assertEquals(Duration.ofMinutes(2), app.readTimeout());
+        assertEquals(8, app.keepalive());
+        assertEquals(8, app.modifier1());
+        assertEquals(1, app.modifier2());
+        assertEquals(3, app.nextUpstreamTries());
+        assertEquals(Duration.ofSeconds(15), app.nextUpstreamTimeout());
+        assertEquals(Size.ofKilobytes(64), app.bufferSize());
     }
 
     @Test

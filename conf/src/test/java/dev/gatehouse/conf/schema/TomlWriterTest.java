@@ -46,4 +46,30 @@ class TomlWriterTest {
                 count = 3
                 """, toml);
     }
+
+    @Test
+    void writesATablesValuesInOrderWithItsSectionsInPlace() {
+        Key<String> label = Key.optional("label", ValueType.string(), "a label");
+        List<Key<?>> keys = List.of(COUNT, ITEMS, label, NAME);
+        ConfigValues values = ConfigValues.defaults(keys).with(COUNT, 4);
+        String toml = new TomlWriter()
+                .putPresent(values, section -> List.of(TomlWriter.inline().put(ITEM_NAME, "a")))
+                .toString();
+        assertEquals("""
+                count = 4
+                items = [
+                  { name = "a" },
+                ]
+                name = "x"
+                """, toml);
+    }
+
+    @Test
+    void inlineTablesLeaveOutUnsetKeysAndEmptySections() {
+        Key<String> label = Key.optional("label", ValueType.string(), "a label");
+        ConfigValues values = ConfigValues.defaults(List.of(NAME, label, ITEMS));
+        assertEquals("{ name = \"x\" }", TomlWriter.inline().putPresent(values, section -> List.of()).toString());
+        assertEquals("{ name = \"x\", items = [{ name = \"b\" }] }", TomlWriter.inline()
+                .putPresent(values, section -> List.of(TomlWriter.inline().put(ITEM_NAME, "b"))).toString());
+    }
 }

@@ -5,14 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.gatehouse.conf.proxy.OpenFileCacheConfig;
+import dev.gatehouse.conf.proxy.ProxyConfig;
 import dev.gatehouse.conf.proxy.SymlinkPolicy;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,12 @@ class OpenFileCacheTest {
         }
     }
 
+    /** {@code [open_file_cache]} with these keys, as a config file sets them. */
+    private static OpenFileCacheConfig cacheConfig(int max, String valid) {
+        return ProxyConfig.load(null, Map.of("open_file_cache.max", Integer.toString(max), "open_file_cache.valid", valid))
+                .openFileCache();
+    }
+
     private CachedFile found(OpenFileCache cache, String name) {
         OpenFileCache.Lookup l = cache.lookup(root, root.resolve(name), SymlinkPolicy.OFF);
         return assertInstanceOf(OpenFileCache.Found.class, l).file();
@@ -38,7 +45,7 @@ class OpenFileCacheTest {
     @Test
     void smallCachedFileRegionsComeFromMemory() throws Exception {
         Files.writeString(root.resolve("a.txt"), "0123456789");
-        try (OpenFileCache cache = new OpenFileCache(new OpenFileCacheConfig(10, Duration.ofMinutes(1)))) {
+        try (OpenFileCache cache = new OpenFileCache(cacheConfig(10, "1m"))) {
             CachedFile f = found(cache, "a.txt");
             CachedFileRegion whole = f.region(0, 10);
             CachedFileRegion part = f.region(3, 4);
@@ -54,8 +61,8 @@ class OpenFileCacheTest {
     void largeFilesAndUncachedLookupsAreRead() throws Exception {
         Files.write(root.resolve("big.bin"), new byte[OpenFileCache.HELD_BYTES + 1]);
         Files.writeString(root.resolve("a.txt"), "0123456789");
-        try (OpenFileCache cache = new OpenFileCache(new OpenFileCacheConfig(10, Duration.ofMinutes(1)));
-                OpenFileCache none = new OpenFileCache(new OpenFileCacheConfig(0, Duration.ofMinutes(1)))) {
+        try (OpenFileCache cache = new OpenFileCache(cacheConfig(10, "1m"));
+                OpenFileCache none = new OpenFileCache(cacheConfig(0, "1m"))) {
             CachedFile big = found(cache, "big.bin");
             CachedFileRegion r = big.region(0, OpenFileCache.HELD_BYTES + 1);
             assertNull(r.retainedBytes());
@@ -74,7 +81,7 @@ class OpenFileCacheTest {
         Path a = root.resolve("a.txt");
         Files.writeString(a, "old");
         Files.setLastModifiedTime(a, FileTime.from(Instant.ofEpochSecond(1_700_000_000L)));
-        try (OpenFileCache cache = new OpenFileCache(new OpenFileCacheConfig(10, Duration.ZERO))) {
+        try (OpenFileCache cache = new OpenFileCache(cacheConfig(10, "0"))) {
             CachedFile first = found(cache, "a.txt");
             CachedFileRegion held = first.region(0, 3);
             // Rewritten in place, same size: the new mtime makes the entry stale.
