@@ -12,7 +12,7 @@ public final class AdminCommands {
 
     /** The commands, as {@code ctl} and the error for an unknown one list them. */
     public static final List<String> COMMANDS = List.of("workers", "workers-json", "add", "remove", "reload",
-            "stop-worker ID", "config");
+            "stop-worker ID", "config", "advise [minutes=M] [target-rps=R] [json]");
 
     private AdminCommands() {
     }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
  * table every second, as uwsgitop does for uWSGI.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
-        description = "Talks to a running app-server master: workers, add, remove, reload, stop-worker ID, config, top.",
+        description = "Talks to a running app-server master: workers, add, remove, reload, stop-worker ID, config, top,"
+                + " advise.",
         footer = {"", "The master must run with a pidfile (pidfile = \"/run/gatehouse/app.pid\"); its admin socket,"
                 + " app-PID.ctl beside it, is readable by its own user only."})
 public final class CtlCommand implements Callable<Integer> {
@@ -35,14 +36,21 @@ public final class CtlCommand implements Callable<Integer> {
             defaultValue = "/run/gatehouse/app.pid")
     Path pidfile;
 
-    @Option(names = "--json", description = "JSON (the stats endpoint's shape) instead of a table, for workers.")
+    @Option(names = "--json", description = "JSON instead of text, for workers (the stats endpoint's shape) and advise.")
     boolean json;
+
+    @Option(names = "--target-rps", paramLabel = "RATE", description = "advise: also size the pool for this many requests a second.")
+    Double targetRps;
+
+    @Option(names = "--minutes", paramLabel = "M", defaultValue = "5",
+            description = "advise: how many of the last minutes to size from, up to 15 (default: ${DEFAULT-VALUE}).")
+    double minutes;
 
     @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "1000", description = "top: refresh period.")
     long intervalMs;
 
     @Parameters(arity = "1..2", paramLabel = "COMMAND", description = "workers | add | remove | reload | stop-worker ID |"
-            + " config | top")
+            + " config | top | advise")
     List<String> command = new ArrayList<>();
 
     private final PrintStream out;
@@ -77,6 +85,9 @@ public final class CtlCommand implements Callable<Integer> {
             return top(socket);
         }
         String line = verb.equals("workers") && json ? "workers-json" : String.join(" ", command);
+        if (verb.equals("advise")) {
+            line = "advise minutes=" + minutes + (targetRps == null ? "" : " target-rps=" + targetRps) + (json ? " json" : "");
+        }
         try {
             String answer = ask(socket, line);
             out.print(answer);

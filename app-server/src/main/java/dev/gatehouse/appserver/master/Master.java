@@ -90,6 +90,12 @@ public final class Master {
     private int exitCode = EXIT_OK;
     private int consecutiveBootFailures;
     private long nextSpawnNanos;
+    /** Measures the pool every second and, with workers_max set, sizes it. */
+    private PoolControl pool;
+    /** What last kept the saturated adaptive pool from growing, so that it is logged once. */
+    private PoolSizer.Limit poolLimit = PoolSizer.Limit.NONE;
+    /** Why the pool is being made smaller, for the retired workers' log lines. */
+    private String shrinkReason = "TTOU: fewer workers";
 
     /** Per worker slot (id): what survives a respawn, for the stats. */
     static final class SlotRecord {
@@ -114,6 +120,7 @@ public final class Master {
         }
         target = config.workers();
         boundAs = config;
+        pool = new PoolControl(config, System.nanoTime());
         try {
             start();
         } catch (IOException | RuntimeException e) {
@@ -202,6 +209,7 @@ public final class Master {
             } else {
                 murderSilentAndStuck();
                 recycleOnRss();
+                sizePool();
                 manageWorkers();
             }
             publishStats();
@@ -235,15 +243,20 @@ public final class Master {
             case "TERM" -> beginStop("TERM: graceful stop", config.gracefulTimeout());
             case "INT" -> beginStop("INT: quick stop", java.time.Duration.ofSeconds(1));
             case "TTIN" -> {
-                target++;
-                log.info("TTIN: workers {} -> {}", target - 1, target);
+                if (pool.clamp(target + 1) > target) {
+                    target++;
+                    log.info("TTIN: workers {} -> {}", target - 1, target);
+                } else {
+                    log.info("TTIN ignored: already at workers_max {}", target);
+                }
             }
             case "TTOU" -> {
-                if (target > 1) {
+                if (pool.clamp(target - 1) < target) {
                     target--;
+                    shrinkReason = "TTOU: fewer workers";
                     log.info("TTOU: workers {} -> {}", target + 1, target);
                 } else {
-                    log.info("TTOU ignored: already at 1 worker");
+                    log.info("TTOU ignored: already at {} worker(s), the least allowed", target);
                 }
             }
             case "USR1" -> {
@@ -281,7 +294,9 @@ public final class Master {
             launcher.useArchive(ClassDataArchive.prepare(next, launcher).orElse(null));
         }
         config = next;
-        target = next.workers();
+        pool.configure(next);
+        // An adaptive pool keeps the size it found, within the new bounds; a fixed one takes the new count.
+        target = pool.adaptive() ? pool.clamp(target) : next.workers();
         generation++;
         reloading = true;
         log.info("HUP: reloading, starting generation {} with {} worker(s)", generation, target);
@@ -386,10 +401,39 @@ public final class Master {
                 yield "ok: reloading, generation " + generation + " starting\n";
             }
             case "stop-worker" -> stopWorkerByCommand(words);
+            case "advise" -> advise(words);
             default -> "error: unknown command \"" + words[0] + "\"; commands: " + AdminCommands.COMMANDS + "\n";
         };
         log.info("ctl: {}", line.trim());
         ch.writeAndFlush(answer).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    /** {@code advise [minutes=M] [target-rps=R] [json]}: the sizing advice from the last M minutes. */
+    private String advise(String[] words) {
+        double minutes = 5;
+        java.util.OptionalDouble target = java.util.OptionalDouble.empty();
+        boolean asJson = false;
+        try {
+            for (int i = 1; i < words.length; i++) {
+                if (words[i].startsWith("minutes=")) {
+                    minutes = Double.parseDouble(words[i].substring("minutes=".length()));
+                } else if (words[i].startsWith("target-rps=")) {
+                    target = java.util.OptionalDouble.of(Double.parseDouble(words[i].substring("target-rps=".length())));
+                } else if (words[i].equals("json")) {
+                    asJson = true;
+                } else {
+                    return "error: advise takes minutes=M, target-rps=R and json, not \"" + words[i] + "\"\n";
+                }
+            }
+        } catch (NumberFormatException e) {
+            return "error: advise needs numbers: " + e.getMessage() + "\n";
+        }
+        if (!(minutes > 0 && minutes <= PoolControl.HISTORY_SECONDS / 60.0)
+                || target.isPresent() && !(target.getAsDouble() > 0)) {
+            return "error: advise looks at 0 to " + PoolControl.HISTORY_SECONDS / 60 + " minutes, for a positive rate\n";
+        }
+        SizingAdvice a = pool.advise(Duration.ofMillis((long) (minutes * 60_000)), target);
+        return asJson ? a.toJson() : a.toText();
     }
 
     private String stopWorkerByCommand(String[] words) {
@@ -435,6 +479,7 @@ public final class Master {
         } else if (line.startsWith("hb ")) {
             try {
                 w.heartbeat = Heartbeat.parse(line);
+                w.heartbeatNanos = w.lastSeenNanos;
             } catch (IllegalArgumentException e) {
                 log.warn("{}: bad heartbeat: {}", w, e.getMessage());
                 return;
@@ -596,7 +641,41 @@ public final class Master {
             counted.stream()
                     .sorted(Comparator.comparingInt((WorkerHandle w) -> w.id).reversed())
                     .limit(counted.size() - target)
-                    .forEach(w -> stopWorker(w, "TTOU: fewer workers", config.gracefulTimeout()));
+                    .forEach(w -> stopWorker(w, shrinkReason, config.gracefulTimeout()));
+        }
+    }
+
+    /** Once a second: measure the pool, and resize an adaptive one as {@link PoolSizer} decides. */
+    private void sizePool() {
+        List<WorkerHandle> serving = workers.values().stream()
+                .filter(w -> w.state == WorkerHandle.State.READY).toList();
+        boolean settled = !reloading && serving.size() == target
+                && workers.values().stream().noneMatch(w -> w.state == WorkerHandle.State.STARTING);
+        PoolSizer.Decision d = pool.tick(serving, settled, target, listen, System.nanoTime());
+        switch (d) {
+            case null -> {
+            }
+            case PoolSizer.Decision.Hold h -> {
+                if (h.limit() != poolLimit && h.limit() != PoolSizer.Limit.NONE) {
+                    log.warn("pool: staying at {} worker(s): {}", target, h.why());
+                }
+                poolLimit = h.limit();
+            }
+            case PoolSizer.Decision.Grow g -> {
+                log.info("pool: {} -> {} workers: {}", target, g.to(), g.why());
+                target = g.to();
+                poolLimit = PoolSizer.Limit.NONE;
+            }
+            case PoolSizer.Decision.Shrink sh -> {
+                log.info("pool: {} -> {} workers: {}", target, sh.to(), sh.why());
+                shrinkReason = "pool: fewer workers (" + sh.why() + ")";
+                target = sh.to();
+                poolLimit = PoolSizer.Limit.NONE;
+            }
+            case PoolSizer.Decision.RecycleLargest r -> serving.stream()
+                    .filter(w -> !isBeingReplaced(w))
+                    .max(Comparator.comparingLong((WorkerHandle w) -> w.rssBytes))
+                    .ifPresent(w -> recycle(w, r.why()));
         }
     }
 

@@ -36,7 +36,7 @@ import java.util.Optional;
  * @param backlog listen queue length
  * @param allow the fronts allowed to connect to a TCP bind; empty: any (loopback binds only)
  * @param reusePort one SO_REUSEPORT socket per worker (TCP only) instead of one shared socket
- * @param workers worker processes
+ * @param workers worker processes; with an adaptive {@code pool}, the count it starts with ({@code workers_min})
  * @param app application class name; not used when {@code jwsgi} is set
  * @param classpath jars and class directories the application is loaded from
  * @param jwsgi a JWSGI application to run in place of {@code app}; the file or the command line
@@ -59,6 +59,7 @@ import java.util.Optional;
  * @param logFile the log file; empty: standard error
  * @param logLevel least severe level logged
  * @param servlet the Servlet web app keys ({@code war} and the rest)
+ * @param pool the adaptive pool's keys ({@code workers_min}, {@code workers_max} and the rest)
  */
 public record AppServerConfig(
         Address bind,
@@ -89,7 +90,8 @@ public record AppServerConfig(
         boolean cds,
         Optional<Path> logFile,
         LogLevel logLevel,
-        ServletOptions servlet) {
+        ServletOptions servlet,
+        PoolOptions pool) {
 
     /** The file name the docs and the command line use for this config. */
     public static final String FILE_NAME = "gatehouse-app.toml";
@@ -117,6 +119,7 @@ public record AppServerConfig(
         Objects.requireNonNull(logFile, "logFile");
         Objects.requireNonNull(logLevel, "logLevel");
         Objects.requireNonNull(servlet, "servlet");
+        Objects.requireNonNull(pool, "pool");
     }
 
     /**
@@ -167,14 +170,17 @@ public record AppServerConfig(
         }
         AppServerConfig c = new AppServerConfig(
                 r.get(BIND), r.get(SOCKET_MODE), r.optional(SOCKET_OWNER), r.optional(SOCKET_GROUP),
-                r.get(BACKLOG), r.get(ALLOW), r.get(REUSE_PORT), r.get(WORKERS), app, r.get(CLASSPATH), jwsgi,
+                r.get(BACKLOG), r.get(ALLOW), r.get(REUSE_PORT),
+                r.isSet(WORKERS_MAX) ? r.optional(WORKERS_MIN).orElse(1) : r.get(WORKERS), app, r.get(CLASSPATH), jwsgi,
                 r.get(DISPATCH), r.get(MAX_CONCURRENCY), r.get(MAX_VARS_SIZE), r.get(READ_TIMEOUT), r.get(KEEPALIVE),
                 r.get(TIMEOUT), r.get(HARAKIRI), r.get(MAX_REQUESTS), r.get(MAX_REQUESTS_JITTER), r.get(RELOAD_ON_RSS),
                 r.get(GRACEFUL_TIMEOUT), r.optional(PIDFILE), r.optional(STATS), r.get(JVM_OPTIONS),
                 r.get(CDS), r.optional(LOG_FILE), r.get(LOG_LEVEL),
                 new ServletOptions(r.optional(WAR), r.get(CONTEXT_PATH), r.optional(TEMP_DIR), r.get(SESSION_STORE),
                         r.optional(SESSION_DIR), r.optional(SESSION_JDBC_URL), r.optional(SESSION_JDBC_USER),
-                        r.optional(SESSION_JDBC_PASSWORD), r.get(SESSION_TIMEOUT)));
+                        r.optional(SESSION_JDBC_PASSWORD), r.get(SESSION_TIMEOUT)),
+                new PoolOptions(r.optional(WORKERS_MIN).orElse(1), r.optional(WORKERS_MAX).orElse(0),
+                        r.get(WORKERS_MAX_RSS), r.get(SCALE_UP_AFTER), r.get(SCALE_DOWN_AFTER), r.get(SCALE_INTERVAL)));
         // Rules between keys only once every value is valid: a bad value was replaced by its
         // default, and checking a rule against that default would report a made-up second error.
         if (!r.hasErrors() && c.reusePort && c.bind.isUnix()) {
@@ -190,6 +196,16 @@ public record AppServerConfig(
             r.reject(ALLOW, "the fronts allowed to connect, since bind " + c.bind + " is reachable from other hosts"
                     + " and every uwsgi var is believed as sent: e.g. allow = [\"10.0.0.5\"], or allow = [\"any\"]"
                     + " to accept the risk");
+        }
+        if (!r.hasErrors() && r.isSet(WORKERS_MIN) && !r.isSet(WORKERS_MAX)) {
+            r.reject(WORKERS_MIN, "used with workers_max: alone it would be a fixed pool, which workers sets");
+        }
+        if (!r.hasErrors() && r.isSet(WORKERS_MAX) && r.isSet(WORKERS)) {
+            r.reject(WORKERS, "unset when workers_max is set: the pool then sizes itself between workers_min and"
+                    + " workers_max (either a fixed count or a range, not both)");
+        }
+        if (!r.hasErrors() && c.pool.adaptive() && c.pool.max() < c.pool.min()) {
+            r.reject(WORKERS_MAX, "at least workers_min (" + c.pool.min() + ")");
         }
         if (!r.hasErrors() && c.maxRequestsJitter > 0 && c.maxRequests == 0) {
             r.reject(MAX_REQUESTS_JITTER, "0 while max_requests is 0 (the jitter only spreads max_requests)");
@@ -217,8 +233,19 @@ public record AppServerConfig(
                 .put(SOCKET_GROUP, socketGroup)
                 .put(BACKLOG, backlog)
                 .put(ALLOW, allow)
-                .put(REUSE_PORT, reusePort)
-                .put(WORKERS, workers);
+                .put(REUSE_PORT, reusePort);
+        if (pool.adaptive()) {
+            // workers is then the starting count, workers_min, and writing it beside workers_max would not load back.
+            w.comment("workers is not used: the pool sizes itself between workers_min and workers_max")
+                    .put(WORKERS_MIN, Optional.of(pool.min()))
+                    .put(WORKERS_MAX, Optional.of(pool.max()));
+        } else {
+            w.put(WORKERS, workers).put(WORKERS_MIN, Optional.empty()).put(WORKERS_MAX, Optional.empty());
+        }
+        w.put(WORKERS_MAX_RSS, pool.maxRss())
+                .put(SCALE_UP_AFTER, pool.scaleUpAfter())
+                .put(SCALE_DOWN_AFTER, pool.scaleDownAfter())
+                .put(SCALE_INTERVAL, pool.scaleInterval());
         if (jwsgi.isPresent()) {
             // app is ignored when jwsgi is set, and writing both would not load back.
             w.comment("app is not used: jwsgi is set");

@@ -45,6 +45,21 @@ final class AppServerKeys {
     static final Key<Integer> WORKERS = Key.computed("workers", ValueType.integer(1, 1024),
             () -> Math.min(1024, Runtime.getRuntime().availableProcessors()), "(the number of CPUs)",
             "Worker processes; requests run on virtual threads, so one per CPU suits most apps");
+    static final Key<Integer> WORKERS_MIN = Key.optional("workers_min", ValueType.integer(1, 1024),
+            "Adaptive pool: fewest workers, started first; with workers_max in place of workers; unset: 1");
+    static final Key<Integer> WORKERS_MAX = Key.optional("workers_max", ValueType.integer(1, 1024),
+            "Adaptive pool: most workers; the master adds workers while the pool is saturated and retires idle ones;"
+                    + " unset: a fixed pool of workers");
+    static final Key<Size> WORKERS_MAX_RSS = Key.of("workers_max_rss", ValueType.size(), Size.ZERO,
+            "Adaptive pool: ceiling on the workers' resident memory added up; past it the pool stops growing and"
+                    + " recycles its largest worker; 0 = none");
+    static final Key<Duration> SCALE_UP_AFTER = Key.of("scale_up_after", ValueType.positiveDuration(), Duration.ofSeconds(2),
+            "Adaptive pool: how long the pool must be saturated (slots busy, 503s shed or connections queued) before it grows");
+    static final Key<Duration> SCALE_DOWN_AFTER = Key.of("scale_down_after", ValueType.positiveDuration(),
+            Duration.ofSeconds(30),
+            "Adaptive pool: how long the load must fit in one worker fewer before one is retired, and between two retirements");
+    static final Key<Duration> SCALE_INTERVAL = Key.of("scale_interval", ValueType.positiveDuration(), Duration.ofSeconds(3),
+            "Adaptive pool: least time between two changes, counted from when the last one took effect");
     static final Key<String> APP = Key.of("app",
             ValueType.string("class name", "a fully qualified class name, such as com.example.App", JavaNames::isClassName),
             "dev.gatehouse.demo.DemoApp",
@@ -134,7 +149,8 @@ final class AppServerKeys {
 
     /** Every key, in the order files, docs and rendered configs list them. */
     static final List<Key<?>> ALL = List.of(BIND, SOCKET_MODE, SOCKET_OWNER, SOCKET_GROUP, BACKLOG, ALLOW, REUSE_PORT,
-            WORKERS, APP, CLASSPATH, JWSGI, WAR, CONTEXT_PATH, TEMP_DIR, SESSION_STORE, SESSION_DIR, SESSION_JDBC_URL,
+            WORKERS, WORKERS_MIN, WORKERS_MAX, WORKERS_MAX_RSS, SCALE_UP_AFTER, SCALE_DOWN_AFTER, SCALE_INTERVAL,
+            APP, CLASSPATH, JWSGI, WAR, CONTEXT_PATH, TEMP_DIR, SESSION_STORE, SESSION_DIR, SESSION_JDBC_URL,
             SESSION_JDBC_USER, SESSION_JDBC_PASSWORD, SESSION_TIMEOUT, DISPATCH, MAX_CONCURRENCY, MAX_VARS_SIZE, READ_TIMEOUT, KEEPALIVE,
             TIMEOUT, HARAKIRI, MAX_REQUESTS, MAX_REQUESTS_JITTER, RELOAD_ON_RSS, GRACEFUL_TIMEOUT, PIDFILE,
             STATS, JVM_OPTIONS, CDS, LOG_FILE, LOG_LEVEL);

@@ -1,6 +1,7 @@
 package dev.gatehouse.conf.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,10 @@ class AppServerConfigTest {
             allow = []
             reuse_port = false
             workers = 8
+            workers_max_rss = "4g"
+            scale_up_after = "5s"
+            scale_down_after = "1m"
+            scale_interval = "10s"
             app = "com.example.Shop"
             classpath = ["/srv/shop/shop.jar", "/srv/shop/lib/*"]
             jwsgi = "com.example.Hello:application"
@@ -91,6 +96,9 @@ class AppServerConfigTest {
         return assertThrows(ConfigException.class, () -> AppServerConfig.fromToml("", FILE, overrides)).getMessage();
     }
 
+    private static final PoolOptions FIXED_POOL = new PoolOptions(1, 0, Size.ZERO, Duration.ofSeconds(2),
+            Duration.ofSeconds(30), Duration.ofSeconds(3));
+
     private static AppServerConfig expectedDefaults() {
         return new AppServerConfig(Address.parse("127.0.0.1:3031"), FileMode.parse("0660"), Optional.empty(),
                 Optional.empty(), 2048, List.of(), false, Runtime.getRuntime().availableProcessors(), "dev.gatehouse.demo.DemoApp",
@@ -98,7 +106,7 @@ class AppServerConfigTest {
                 true, Duration.ofSeconds(30), Duration.ZERO, 0, 0, Size.ZERO, Duration.ofSeconds(30), Optional.empty(),
                 Optional.empty(),
                 List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xss512k", "-XX:+ExitOnOutOfMemoryError"),
-                true, Optional.empty(), LogLevel.INFO, servletDefaults());
+                true, Optional.empty(), LogLevel.INFO, servletDefaults(), FIXED_POOL);
     }
 
     @Test
@@ -127,22 +135,29 @@ class AppServerConfigTest {
                 Optional.of(Path.of("/var/log/gatehouse/app.log")), LogLevel.DEBUG,
                 new ServletOptions(Optional.empty(), "/shop", Optional.of(Path.of("/var/tmp/shop")), SessionStore.JDBC,
                         Optional.of(Path.of("/var/lib/shop/sessions")), Optional.of("jdbc:postgresql://db.example.com/shop"),
-                        Optional.of("shop"), Optional.of("secret"), Duration.ofHours(1))), c);
+                        Optional.of("shop"), Optional.of("secret"), Duration.ofHours(1)),
+                new PoolOptions(1, 0, Size.ofMegabytes(4096), Duration.ofSeconds(5), Duration.ofMinutes(1),
+                        Duration.ofSeconds(10))), c);
         assertEquals("com.example.Shop", parse(withoutWar(FULL_EXAMPLE).replace("jwsgi = \"com.example.Hello:application\"\n", "")).app());
     }
 
+    /** The keys the full example cannot hold: it sets workers, which a range excludes. */
+    private static final String RANGE_EXAMPLE = "workers_min = 2\nworkers_max = 6\n";
+
     @Test
     void fullExampleNamesEveryDocumentedKey() {
+        String both = FULL_EXAMPLE + RANGE_EXAMPLE;
         for (KeySpec k : AppServerConfig.keys()) {
-            assertTrue(FULL_EXAMPLE.contains("\n" + k.path() + " = ") || FULL_EXAMPLE.startsWith(k.path() + " = "),
-                    k.path());
+            assertTrue(both.contains("\n" + k.path() + " = ") || both.startsWith(k.path() + " = "), k.path());
         }
+        assertEquals(6, parse(withoutWar(FULL_EXAMPLE).replace("app = \"com.example.Shop\"\n", "")
+                .replace("workers = 8\n", RANGE_EXAMPLE)).pool().max());
     }
 
     @Test
     void keysListEveryKeyWithTypeDefaultAndDescription() {
         List<KeySpec> keys = AppServerConfig.keys();
-        assertEquals(37, keys.size());
+        assertEquals(43, keys.size());
         assertEquals(new KeySpec("bind", "address", "\"127.0.0.1:3031\"",
                 "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges"),
                 keys.get(0));
@@ -379,6 +394,35 @@ class AppServerConfigTest {
     void rejectsJitterWithoutMaxRequests() {
         assertEquals("gatehouse-app.toml: max_requests_jitter = 50: expected 0 while max_requests is 0 "
                 + "(the jitter only spreads max_requests)", error("max_requests_jitter = 50"));
+    }
+
+    @Test
+    void workersMaxMakesThePoolAdaptiveStartingAtWorkersMin() {
+        AppServerConfig c = parse("workers_min = 2\nworkers_max = 6\nworkers_max_rss = \"2g\"\nscale_up_after = \"1s\"\n"
+                + "scale_down_after = \"10s\"\nscale_interval = \"2s\"\n");
+        assertEquals(new PoolOptions(2, 6, Size.ofMegabytes(2048), Duration.ofSeconds(1), Duration.ofSeconds(10),
+                Duration.ofSeconds(2)), c.pool());
+        assertTrue(c.pool().adaptive());
+        assertEquals(2, c.workers(), "an adaptive pool starts at workers_min");
+        assertEquals(c, parse(c.toToml()));
+        assertEquals(1, parse("workers_max = 3").workers(), "workers_min defaults to 1");
+        assertFalse(parse("workers = 3").pool().adaptive());
+    }
+
+    @Test
+    void workersMaxMayEqualWorkersMinButNotBeLess() {
+        assertEquals(3, parse("workers_min = 3\nworkers_max = 3").pool().max());
+        assertEquals("gatehouse-app.toml: workers_max = 2: expected at least workers_min (3)",
+                error("workers_min = 3\nworkers_max = 2"));
+    }
+
+    @Test
+    void rejectsAFixedCountBesideARange() {
+        assertEquals("gatehouse-app.toml: workers = 4: expected unset when workers_max is set: the pool then sizes"
+                + " itself between workers_min and workers_max (either a fixed count or a range, not both)",
+                error("workers = 4\nworkers_max = 8"));
+        assertEquals("gatehouse-app.toml: workers_min = 2: expected used with workers_max: alone it would be a fixed"
+                + " pool, which workers sets", error("workers_min = 2"));
     }
 
     // ---- command-line overrides

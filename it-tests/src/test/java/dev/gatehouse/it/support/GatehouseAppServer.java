@@ -194,7 +194,7 @@ public final class GatehouseAppServer implements AutoCloseable {
         }
 
         /**
-         * @param count {@code --workers} (default 1)
+         * @param count {@code --workers} (default 1); 0 leaves it to the configuration, as an adaptive pool (workers_max) needs
          * @return this
          */
         public Builder workers(int count) {
@@ -317,7 +317,10 @@ public final class GatehouseAppServer implements AutoCloseable {
                 }
                 command.addAll(jvmCommand(jvmArgs,
                         launcherClasspath != null ? launcherClasspath : serverClasspath(), mainClass));
-                command.addAll(List.of("--bind", "unix:" + socket, "--workers", Integer.toString(workers)));
+                command.addAll(List.of("--bind", "unix:" + socket));
+                if (workers > 0) {
+                    command.addAll(List.of("--workers", Integer.toString(workers)));
+                }
                 if (app != null) {
                     command.addAll(List.of("--app", app));
                 }
