@@ -74,7 +74,8 @@ final class PoolControl {
 
     /** The sizing advice from the last {@code window} of samples. */
     SizingAdvice advise(Duration window, OptionalDouble targetRate) {
-        return SizingAdvice.of(history.last(window.toNanos() / 1e9), slotsPerWorker(), cores, targetRate);
+        String source = config.dispatch() == Dispatch.EVENT_LOOP ? "dispatch = event-loop" : "max_concurrency";
+        return SizingAdvice.of(history.last(window.toNanos() / 1e9), slotsPerWorker(), source, cores, targetRate);
     }
 
     /** Requests one worker runs at once: 1 on the event loop, else max_concurrency (0 = no limit). */

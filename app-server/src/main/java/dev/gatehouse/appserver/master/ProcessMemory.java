@@ -42,15 +42,28 @@ final class ProcessMemory {
     }
 
     /**
-     * Time the process's threads spent runnable but waiting for a CPU, in nanoseconds: the sum of
-     * the second field of each /proc/PID/task/TID/schedstat. It tells time lost to a busy CPU
-     * apart from time spent waiting for I/O or sleeping. 0 when the kernel does not keep it.
+     * The threads that run requests in a worker: its event loop ({@code gatehouse-io-N-M}) and
+     * the carriers of its virtual threads ({@code ForkJoinPool-N-worker-M}), as /proc's 15-byte
+     * {@code comm} shows their names.
+     */
+    private static final List<String> REQUEST_THREADS = List.of("gatehouse-io", "ForkJoinPool");
+
+    /**
+     * Time the threads that run requests spent runnable but waiting for a CPU, in nanoseconds:
+     * the second field of /proc/PID/task/TID/schedstat, added up over those threads. It tells
+     * time a request lost to a busy CPU apart from time it spent waiting for I/O or sleeping;
+     * the JVM's own threads (GC, JIT, heartbeat) are left out, since their waits delay no
+     * request. 0 when the kernel does not keep it.
      */
     static long runDelayNanos(long pid) {
         long total = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
                 try {
+                    String name = Files.readString(task.resolve("comm"));
+                    if (REQUEST_THREADS.stream().noneMatch(name::startsWith)) {
+                        continue;
+                    }
                     String[] f = Files.readString(task.resolve("schedstat")).trim().split(" ");
                     total += Long.parseLong(f[1]);
                 } catch (IOException | RuntimeException e) {

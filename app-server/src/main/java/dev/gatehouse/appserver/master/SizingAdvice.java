@@ -24,6 +24,8 @@ import java.util.OptionalDouble;
  * @param cpuWaitMillis time per request the workers' threads waited for a CPU
  * @param slots requests one worker runs at once
  * @param slotsMeasured whether {@code slots} was observed (no configured limit) rather than configured
+ * @param slotsSource the key that sets {@code slots}, for the text ({@code dispatch = event-loop},
+ *     {@code max_concurrency}); ignored when measured
  * @param cores CPUs the machine gives the workers
  * @param workersNow serving workers at the end of the window
  * @param rssPerWorker mean resident memory of a worker
@@ -34,7 +36,8 @@ import java.util.OptionalDouble;
  * @param targetCores the CPUs that rate needs (0 when none was asked)
  */
 record SizingAdvice(double seconds, long requests, double rate, double meanMillis, double p95Millis,
-        double cpuMillis, double cpuWaitMillis, double slots, boolean slotsMeasured, int cores, int workersNow,
+        double cpuMillis, double cpuWaitMillis, double slots, boolean slotsMeasured, String slotsSource, int cores,
+        int workersNow,
         long rssPerWorker, long pssPerWorker, int workers, OptionalDouble targetRate, int targetWorkers,
         double targetCores) {
 
@@ -46,14 +49,16 @@ record SizingAdvice(double seconds, long requests, double rate, double meanMilli
      *
      * @param samples the window, oldest first; empty gives an advice with no requests
      * @param slotsPerWorker the configured requests per worker at once; 0 = no limit (then measured)
+     * @param slotsSource the key that sets them, for the text
      * @param cores CPUs the workers can use
      * @param targetRate a rate to size for; empty: only the measured one
      */
-    static SizingAdvice of(List<LoadSample> samples, int slotsPerWorker, int cores, OptionalDouble targetRate) {
+    static SizingAdvice of(List<LoadSample> samples, int slotsPerWorker, String slotsSource, int cores,
+            OptionalDouble targetRate) {
         LoadSample all = samples.isEmpty() ? null : LoadSample.merge(samples);
         if (all == null || all.requests() == 0) {
             return new SizingAdvice(all == null ? 0 : all.seconds(), 0, 0, 0, 0, 0, 0, Math.max(1, slotsPerWorker),
-                    slotsPerWorker == 0, cores, all == null ? 0 : all.workers(), 0, 0, 0, targetRate, 0, 0);
+                    slotsPerWorker == 0, slotsSource, cores, all == null ? 0 : all.workers(), 0, 0, 0, targetRate, 0, 0);
         }
         double rate = all.requests() / all.seconds();
         double mean = all.responseMicros() / 1e3 / all.requests();
@@ -71,7 +76,7 @@ record SizingAdvice(double seconds, long requests, double rate, double meanMilli
             targetCores = targetRate.getAsDouble() * cpu / 1e3;
         }
         return new SizingAdvice(all.seconds(), all.requests(), rate, mean, all.responseTimes().quantileMicros(0.95) / 1e3,
-                cpu, cpuWait, slots, slotsPerWorker == 0, cores, all.workers(), rss, pss, workers, targetRate,
+                cpu, cpuWait, slots, slotsPerWorker == 0, slotsSource, cores, all.workers(), rss, pss, workers, targetRate,
                 targetWorkers, targetCores);
     }
 
@@ -149,7 +154,7 @@ record SizingAdvice(double seconds, long requests, double rate, double meanMilli
         if (slotsMeasured) {
             return String.format(Locale.ROOT, "%.1f request(s) (the most one held; no max_concurrency)", slots);
         }
-        return slots == 1 ? "1 request (dispatch = event-loop)" : String.format(Locale.ROOT, "%.0f requests (max_concurrency)", slots);
+        return String.format(Locale.ROOT, "%.0f request%s (%s)", slots, slots == 1 ? "" : "s", slotsSource);
     }
 
     private String span() {

@@ -38,7 +38,7 @@ class SizingAdviceTest {
 
     @Test
     void sleepingEndpointNeedsRateTimesLatencyOverSlots() {
-        SizingAdvice a = SizingAdvice.of(minute(3, 40, 50, 0.5, 0, 1), 1, 2, OptionalDouble.of(100));
+        SizingAdvice a = SizingAdvice.of(minute(3, 40, 50, 0.5, 0, 1), 1, "dispatch = event-loop", 2, OptionalDouble.of(100));
         assertEquals(40, a.rate(), 1e-9);
         assertEquals(50, a.meanMillis(), 1e-9);
         assertEquals(2, a.workers(), "40/s x 50 ms = 2 in flight, 1 per worker");
@@ -57,7 +57,7 @@ class SizingAdviceTest {
 
     @Test
     void maxConcurrencyDividesTheCount() {
-        SizingAdvice a = SizingAdvice.of(minute(2, 200, 100, 1, 0, 10), 8, 2, OptionalDouble.of(1000));
+        SizingAdvice a = SizingAdvice.of(minute(2, 200, 100, 1, 0, 10), 8, "max_concurrency", 2, OptionalDouble.of(1000));
         assertEquals(3, a.workers(), "200/s x 100 ms = 20 in flight, 8 per worker");
         assertEquals(13, a.targetWorkers(), "1000/s x 100 ms = 100 in flight, 8 per worker");
         assertTrue(a.toText().contains("one worker runs 8 requests (max_concurrency)"), a.toText());
@@ -67,7 +67,7 @@ class SizingAdviceTest {
     void cpuBoundLoadIsSizedByItsCpuTimeNotByTheTimeItWaitedForACpu() {
         // Four event-loop workers on two cores, one of them taken by another process: each
         // request needs 10 ms of CPU and waits 20 ms for it.
-        SizingAdvice a = SizingAdvice.of(minute(4, 133, 30, 10, 20, 1), 1, 2, OptionalDouble.empty());
+        SizingAdvice a = SizingAdvice.of(minute(4, 133, 30, 10, 20, 1), 1, "dispatch = event-loop", 2, OptionalDouble.empty());
         assertEquals(2, a.workers(), "133/s x 10 ms = 1.33 in flight");
         String text = a.toText();
         assertTrue(text.contains("20.0 ms waiting for one (a busy CPU, not counted below)"), text);
@@ -76,7 +76,7 @@ class SizingAdviceTest {
 
     @Test
     void aTargetBeyondTheCpuIsSaidToBeOutOfReach() {
-        SizingAdvice a = SizingAdvice.of(minute(2, 190, 10, 10, 0, 1), 1, 2, OptionalDouble.of(1000));
+        SizingAdvice a = SizingAdvice.of(minute(2, 190, 10, 10, 0, 1), 1, "dispatch = event-loop", 2, OptionalDouble.of(1000));
         assertEquals(10, a.targetCores(), 1e-9);
         String text = a.toText();
         assertTrue(text.contains("The CPU is the limit: 1.9 of 2 cores are busy"), text);
@@ -85,7 +85,7 @@ class SizingAdviceTest {
 
     @Test
     void withoutALimitTheSlotsAreTheMostOneWorkerHeld() {
-        SizingAdvice a = SizingAdvice.of(minute(2, 400, 50, 0.2, 0, 12.5), 0, 2, OptionalDouble.empty());
+        SizingAdvice a = SizingAdvice.of(minute(2, 400, 50, 0.2, 0, 12.5), 0, "max_concurrency", 2, OptionalDouble.empty());
         assertEquals(12.5, a.slots(), 1e-9);
         assertTrue(a.slotsMeasured());
         assertEquals(2, a.workers(), "400/s x 50 ms = 20 in flight, 12.5 seen in one worker");
@@ -94,7 +94,7 @@ class SizingAdviceTest {
 
     @Test
     void noRequestsGivesNoCountAndSaysWhy() {
-        SizingAdvice a = SizingAdvice.of(List.of(), 1, 2, OptionalDouble.of(100));
+        SizingAdvice a = SizingAdvice.of(List.of(), 1, "dispatch = event-loop", 2, OptionalDouble.of(100));
         assertEquals(0, a.workers());
         assertEquals("No requests in the last 0 s: nothing to size from yet. Run this while the app takes its usual load."
                 + System.lineSeparator(), a.toText());
@@ -102,7 +102,7 @@ class SizingAdviceTest {
 
     @Test
     void jsonCarriesTheFigures() {
-        String json = SizingAdvice.of(minute(3, 40, 50, 0.5, 0, 1), 1, 2, OptionalDouble.of(100)).toJson();
+        String json = SizingAdvice.of(minute(3, 40, 50, 0.5, 0, 1), 1, "dispatch = event-loop", 2, OptionalDouble.of(100)).toJson();
         assertTrue(json.startsWith("{\"window_seconds\":60.0,\"requests\":2400,\"rate\":40.000,\"mean_ms\":50.000,"), json);
         assertTrue(json.contains("\"workers\":2,\"target_rate\":100.000,\"target_workers\":5"), json);
     }
