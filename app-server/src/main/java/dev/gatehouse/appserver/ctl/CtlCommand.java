@@ -3,10 +3,6 @@ package dev.gatehouse.appserver.ctl;
 import dev.gatehouse.appserver.control.AdminCommands;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +85,7 @@ public final class CtlCommand implements Callable<Integer> {
             line = "advise minutes=" + minutes + (targetRps == null ? "" : " target-rps=" + targetRps) + (json ? " json" : "");
         }
         try {
-            String answer = ask(socket, line);
+            String answer = AdminCommands.ask(socket, line);
             out.print(answer);
             return answer.startsWith("error:") ? EXIT_FAILED : 0;
         } catch (IOException e) {
@@ -103,7 +99,7 @@ public final class CtlCommand implements Callable<Integer> {
         while (true) {
             String table;
             try {
-                table = ask(socket, "workers");
+                table = AdminCommands.ask(socket, "workers");
             } catch (IOException e) {
                 System.err.println("gatehouse ctl top: the master at " + socket + " went away: " + e.getMessage());
                 return EXIT_FAILED;
@@ -113,21 +109,6 @@ public final class CtlCommand implements Callable<Integer> {
                     + table);
             out.flush();
             Thread.sleep(intervalMs);
-        }
-    }
-
-    /** Sends one command line and reads the answer to the end. */
-    static String ask(Path socket, String line) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
-            while (ch.read(buf) >= 0) {
-                buf.flip();
-                answer.write(buf.array(), 0, buf.limit());
-                buf.clear();
-            }
-            return answer.toString(StandardCharsets.UTF_8);
         }
     }
 }

@@ -11,8 +11,9 @@ import dev.gatehouse.appserver.control.ResponseTimes;
  * @param requests requests answered in it
  * @param responseMicros their response times added up
  * @param rejected requests refused with 503 by {@code max_concurrency}
- * @param cpuNanos CPU time the workers used
- * @param runDelayNanos time the workers' threads were runnable but waited for a CPU
+ * @param cpuNanos CPU time the workers used, all their threads
+ * @param requestCpuNanos CPU time of the threads that run requests (event loop, virtual-thread carriers)
+ * @param runDelayNanos time those threads were runnable but waited for a CPU
  * @param responseTimes the histogram of the response times
  * @param inFlight mean requests in flight in the whole pool (Little's law: each worker's response
  *     times added up between two of its heartbeats, over the time between them)
@@ -23,7 +24,7 @@ import dev.gatehouse.appserver.control.ResponseTimes;
  * @param largestRssBytes the resident memory of the largest worker
  */
 record LoadSample(double seconds, int workers, long requests, long responseMicros, long rejected, long cpuNanos,
-        long runDelayNanos, ResponseTimes responseTimes, double inFlight, double busiestWorker, long listenQueue, long rssBytes,
+        long requestCpuNanos, long runDelayNanos, ResponseTimes responseTimes, double inFlight, double busiestWorker, long listenQueue, long rssBytes,
         long pssBytes, long largestRssBytes) {
 
     /** CPUs the workers kept busy on average. */
@@ -31,9 +32,17 @@ record LoadSample(double seconds, int workers, long requests, long responseMicro
         return seconds <= 0 ? 0 : cpuNanos / (seconds * 1e9);
     }
 
-    /** Threads of the workers that waited for a CPU, on average. */
+    /** Request threads of the workers that waited for a CPU, on average. */
     double runQueue() {
         return seconds <= 0 ? 0 : runDelayNanos / (seconds * 1e9);
+    }
+
+    /**
+     * The share of the requests' time spent on a CPU or waiting for one; near 1 the requests are
+     * CPU-bound, and more workers cannot make them faster. 0 without requests.
+     */
+    double cpuShareOfRequests() {
+        return responseMicros == 0 ? 0 : (requestCpuNanos + runDelayNanos) / (responseMicros * 1e3);
     }
 
     /**
@@ -48,6 +57,7 @@ record LoadSample(double seconds, int workers, long requests, long responseMicro
         long micros = 0;
         long rejected = 0;
         long cpu = 0;
+        long requestCpu = 0;
         long runDelay = 0;
         ResponseTimes times = ResponseTimes.EMPTY;
         double inFlightSeconds = 0;
@@ -59,6 +69,7 @@ record LoadSample(double seconds, int workers, long requests, long responseMicro
             micros += s.responseMicros;
             rejected += s.rejected;
             cpu += s.cpuNanos;
+            requestCpu += s.requestCpuNanos;
             runDelay += s.runDelayNanos;
             times = times.plus(s.responseTimes);
             inFlightSeconds += s.inFlight * s.seconds;
@@ -67,7 +78,7 @@ record LoadSample(double seconds, int workers, long requests, long responseMicro
         }
         LoadSample last = samples.getLast();
         // The queue's lowest point: a queue that was empty once in the window did not last.
-        return new LoadSample(seconds, last.workers, requests, micros, rejected, cpu, runDelay, times,
+        return new LoadSample(seconds, last.workers, requests, micros, rejected, cpu, requestCpu, runDelay, times,
                 seconds <= 0 ? 0 : inFlightSeconds / seconds, busiest, queueLow, last.rssBytes, last.pssBytes,
                 last.largestRssBytes);
     }

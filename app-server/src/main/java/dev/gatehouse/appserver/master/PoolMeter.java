@@ -20,8 +20,8 @@ import java.util.Map;
 final class PoolMeter {
 
     /** A worker's counters at the previous sample, and its requests in flight then. */
-    private record Baseline(Heartbeat heartbeat, long heartbeatNanos, long cpuNanos, long runDelayNanos,
-            double inFlight) {
+    private record Baseline(Heartbeat heartbeat, long heartbeatNanos, long cpuNanos,
+            ProcessMemory.RequestThreads threads, double inFlight) {
     }
 
     private Map<Long, Baseline> baselines = new HashMap<>();
@@ -45,6 +45,7 @@ final class PoolMeter {
         long responseMicros = 0;
         long rejected = 0;
         long cpu = 0;
+        long requestCpu = 0;
         long runDelay = 0;
         ResponseTimes times = ResponseTimes.EMPTY;
         double inFlight = 0;
@@ -56,7 +57,7 @@ final class PoolMeter {
             Heartbeat hb = w.heartbeat;
             Baseline was = baselines.get(w.pid);
             if (was == null) {
-                was = new Baseline(Heartbeat.NONE, w.readyAtNanos, 0, 0, 0);
+                was = new Baseline(Heartbeat.NONE, w.readyAtNanos, 0, ProcessMemory.RequestThreads.NONE, 0);
             }
             long micros = Math.max(0, hb.responseMicros() - was.heartbeat.responseMicros());
             double workerInFlight = was.inFlight;
@@ -64,13 +65,15 @@ final class PoolMeter {
                 workerInFlight = micros / ((w.heartbeatNanos - was.heartbeatNanos) / 1e3);
             }
             Baseline now = new Baseline(hb, w.heartbeatNanos, ProcessMemory.cpuNanos(w.pid),
-                    ProcessMemory.runDelayNanos(w.pid), workerInFlight);
+                    ProcessMemory.requestThreads(w.pid), workerInFlight);
             next.put(w.pid, now);
             requests += Math.max(0, hb.requests() - was.heartbeat.requests());
             responseMicros += micros;
             rejected += Math.max(0, hb.rejected() - was.heartbeat.rejected());
             cpu += Math.max(0, now.cpuNanos - was.cpuNanos);
-            runDelay += Math.max(0, now.runDelayNanos - was.runDelayNanos);
+            // A carrier thread that ended took its times with it: a drop is no negative time.
+            requestCpu += Math.max(0, now.threads.cpuNanos() - was.threads.cpuNanos());
+            runDelay += Math.max(0, now.threads.waitNanos() - was.threads.waitNanos());
             times = times.plus(hb.responseTimes().minus(was.heartbeat.responseTimes()));
             inFlight += workerInFlight;
             busiest = Math.max(busiest, workerInFlight);
@@ -79,7 +82,7 @@ final class PoolMeter {
             largest = Math.max(largest, w.rssBytes);
         }
         baselines = next;
-        return new LoadSample(seconds, serving.size(), requests, responseMicros, rejected, cpu, runDelay, times,
+        return new LoadSample(seconds, serving.size(), requests, responseMicros, rejected, cpu, requestCpu, runDelay, times,
                 inFlight, busiest, listenQueue, rss, pss, largest);
     }
 }

@@ -18,8 +18,9 @@ import java.util.Locale;
  * time with {@code dispatch = "event-loop"}, {@code max_concurrency} otherwise); requests were shed
  * with 503 every second; connections waited in the listen queue the whole time. It grows then, by as many
  * workers as the waiting demand needs, at most doubling, never past {@code workers_max} or the
- * {@code workers_max_rss} ceiling, and not when the CPU is the bottleneck (busy, or our threads
- * waiting for it), since another worker only adds a competitor for it.
+ * {@code workers_max_rss} ceiling, and not when the CPU is the bottleneck (its cores busy, or
+ * the requests' time mostly spent on a CPU or waiting for one), since another worker only adds a
+ * competitor for it.
  *
  * <p>It shrinks by one when, over the last {@code scale_down_after}, nothing was shed or queued
  * and the load would have fit in one worker fewer at half its slots; and again only after
@@ -40,8 +41,11 @@ final class PoolSizer {
     private static final double SHRINK_BELOW = 0.5;
     /** The CPU share (of all cores) past which the CPU, not the worker count, is the limit. */
     private static final double CPU_BOUND = 0.9;
-    /** Threads of ours waiting for a CPU, on average, past which the CPU is the limit. */
-    private static final double RUN_QUEUE_BOUND = 0.5;
+    /**
+     * The share of the requests' time on a CPU or waiting for one past which they are CPU-bound:
+     * another worker would wait for the same CPU.
+     */
+    private static final double CPU_BOUND_REQUESTS = 0.8;
 
     /**
      * The pool's bounds and pace.
@@ -163,10 +167,10 @@ final class PoolSizer {
             return new Decision.Hold(Limit.WORKERS_MAX, saturated + "; at workers_max " + limits.max());
         }
         double cpuShare = up.cpuCores() / limits.cores();
-        if (cpuShare >= CPU_BOUND || up.runQueue() >= RUN_QUEUE_BOUND) {
+        if (cpuShare >= CPU_BOUND || up.cpuShareOfRequests() >= CPU_BOUND_REQUESTS) {
             return new Decision.Hold(Limit.CPU, saturated + "; the CPU is the limit (" + String.format(Locale.ROOT,
-                    "%.1f of %d cores busy, %.1f threads waiting for one", up.cpuCores(), limits.cores(), up.runQueue())
-                    + "), another worker would only compete for it");
+                    "%.1f of %d cores busy, %.0f%% of the requests' time on a CPU or waiting for one", up.cpuCores(),
+                    limits.cores(), 100 * up.cpuShareOfRequests()) + "), another worker would only compete for it");
         }
         if (secondsSinceChange < seconds(limits.scaleInterval())) {
             return HOLD;

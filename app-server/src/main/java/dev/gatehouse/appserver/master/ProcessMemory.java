@@ -43,20 +43,21 @@ final class ProcessMemory {
 
     /**
      * The threads that run requests in a worker: its event loop ({@code gatehouse-io-N-M}) and
-     * the carriers of its virtual threads ({@code ForkJoinPool-N-worker-M}), as /proc's 15-byte
-     * {@code comm} shows their names.
+     * the carriers of its virtual threads ({@code ForkJoinPool-N-worker-M}; the common pool is
+     * {@code ForkJoinPool.commonPool-...}), as /proc's 15-byte {@code comm} shows their names.
      */
-    private static final List<String> REQUEST_THREADS = List.of("gatehouse-io", "ForkJoinPool");
+    private static final List<String> REQUEST_THREADS = List.of("gatehouse-io-", "ForkJoinPool-");
 
     /**
-     * Time the threads that run requests spent runnable but waiting for a CPU, in nanoseconds:
-     * the second field of /proc/PID/task/TID/schedstat, added up over those threads. It tells
-     * time a request lost to a busy CPU apart from time it spent waiting for I/O or sleeping;
-     * the JVM's own threads (GC, JIT, heartbeat) are left out, since their waits delay no
-     * request. 0 when the kernel does not keep it.
+     * What the threads that run requests did, from /proc/PID/task/TID/schedstat: time on a CPU,
+     * and time runnable but waiting for one, in nanoseconds, added up over those threads. The
+     * wait tells time a request lost to a busy CPU apart from time it spent waiting for I/O or
+     * sleeping; the JVM's own threads (GC, JIT, heartbeat) are left out, since they run no
+     * request. Zeros when the kernel does not keep them.
      */
-    static long runDelayNanos(long pid) {
-        long total = 0;
+    static RequestThreads requestThreads(long pid) {
+        long cpu = 0;
+        long wait = 0;
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
                 try {
@@ -65,15 +66,24 @@ final class ProcessMemory {
                         continue;
                     }
                     String[] f = Files.readString(task.resolve("schedstat")).trim().split(" ");
-                    total += Long.parseLong(f[1]);
+                    cpu += Long.parseLong(f[0]);
+                    wait += Long.parseLong(f[1]);
                 } catch (IOException | RuntimeException e) {
                     // the thread ended between the listing and the read
                 }
             }
         } catch (IOException e) {
-            return 0;
+            return RequestThreads.NONE;
         }
-        return total;
+        return new RequestThreads(cpu, wait);
+    }
+
+    /**
+     * @param cpuNanos time the request threads ran on a CPU
+     * @param waitNanos time they were runnable but waited for a CPU
+     */
+    record RequestThreads(long cpuNanos, long waitNanos) {
+        static final RequestThreads NONE = new RequestThreads(0, 0);
     }
 
     /** True when the process has the file mapped into memory (e.g. a class-data archive). */

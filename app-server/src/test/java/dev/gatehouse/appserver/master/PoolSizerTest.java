@@ -17,7 +17,7 @@ class PoolSizerTest {
     private static LoadSample second(int workers, double inFlight, long rejected, long queue, double cpuCores,
             double runQueue, long rssPerWorker) {
         return new LoadSample(1.0, workers, 100, (long) (inFlight * 1e6), rejected, (long) (cpuCores * 1e9),
-                (long) (runQueue * 1e9), ResponseTimes.EMPTY, inFlight, inFlight / Math.max(1, workers), queue,
+                (long) (cpuCores * 1e9), (long) (runQueue * 1e9), ResponseTimes.EMPTY, inFlight, inFlight / Math.max(1, workers), queue,
                 rssPerWorker * workers, rssPerWorker * workers / 2, rssPerWorker);
     }
 
@@ -127,12 +127,14 @@ class PoolSizerTest {
         assertEquals(PoolSizer.Limit.CPU, assertInstanceOf(PoolSizer.Decision.Hold.class, d).limit());
         PoolSizer waiting = sizer(1, 8, 1);
         for (int i = 0; i < 4; i++) {
-            // Another process holds a core: ours wait for the CPU, which another worker would not fix.
+            // Another process holds a core: the requests spend their time on the CPU or waiting
+            // for it, which another worker would not fix.
             d = waiting.next(second(2, 2, 0, 0, 1.2, 0.7, 100 * MIB), 2, true);
         }
         PoolSizer.Decision.Hold h = assertInstanceOf(PoolSizer.Decision.Hold.class, d);
         assertEquals(PoolSizer.Limit.CPU, h.limit());
-        assertTrue(h.why().contains("1.2 of 2 cores busy, 0.7 threads waiting for one"), h.why());
+        assertTrue(h.why().contains("1.2 of 2 cores busy, 95% of the requests' time on a CPU or waiting for one"),
+                h.why());
     }
 
     @Test

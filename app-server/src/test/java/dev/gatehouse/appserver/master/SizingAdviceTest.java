@@ -30,7 +30,7 @@ class SizingAdviceTest {
         List<LoadSample> samples = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
             samples.add(new LoadSample(1.0, workers, rate, (long) (rate * millis * 1e3), 0, (long) (rate * cpuMillis * 1e6),
-                    (long) (rate * cpuWaitMillis * 1e6), r.snapshot(), rate * millis / 1e3, busiest, 0,
+                    (long) (rate * cpuMillis * 1e6), (long) (rate * cpuWaitMillis * 1e6), r.snapshot(), rate * millis / 1e3, busiest, 0,
                     workers * 120 * MIB, workers * 80 * MIB, 120 * MIB));
         }
         return samples;

@@ -14,10 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,59 +31,6 @@ class AdaptivePoolTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final Pattern CHANGE = Pattern.compile("pool: (\\d+) -> (\\d+) workers: (.*)");
-
-    /** Closed-loop clients, or one paced client, sending {@code GET target} until stopped. */
-    private static final class Load implements AutoCloseable {
-
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<Thread> threads = new ArrayList<>();
-        private final AtomicLong ok = new AtomicLong();
-        private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-
-        Load(Path socket, String target, int clients, Duration pause) {
-            for (int i = 0; i < clients; i++) {
-                threads.add(Thread.ofPlatform().daemon().name("load-" + i).start(() -> {
-                    while (running.get()) {
-                        try {
-                            byte[] reply = UwsgiPacketClient.exchange(socket, 0, UwsgiPacketClient.getVars(target),
-                                    new byte[0], Duration.ofSeconds(60));
-                            String text = new String(reply, StandardCharsets.ISO_8859_1);
-                            if (text.startsWith("HTTP/1.1 200 ")) {
-                                ok.incrementAndGet();
-                            } else {
-                                failures.add(text.lines().findFirst().orElse("(empty reply)"));
-                            }
-                        } catch (RuntimeException e) {
-                            failures.add(e.toString());
-                        }
-                        if (!pause.isZero()) {
-                            MasterUnderTest.sleep(pause);
-                        }
-                    }
-                }));
-            }
-        }
-
-        long ok() {
-            return ok.get();
-        }
-
-        List<String> failures() {
-            return List.copyOf(failures);
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            for (Thread t : threads) {
-                try {
-                    t.join(Duration.ofSeconds(90));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
 
     /** Records the most workers serving at once, from the stats, while the test runs. */
     private static final class MostServing implements AutoCloseable {
@@ -142,17 +87,17 @@ class AdaptivePoolTest {
             master.awaitServing(1);
             Path socket = master.server().socketPath();
             // Light: one client, a 50 ms request every 200 ms, a quarter of one worker.
-            try (Load light = new Load(socket, "/sleep?ms=50", 1, Duration.ofMillis(200))) {
-                awaitOk(light, 10);
+            try (UwsgiLoad light = new UwsgiLoad(socket, "/sleep?ms=50", 1, Duration.ofMillis(200))) {
+                light.awaitOk(10);
                 // Heavy: eight clients back to back want eight workers; four is the most allowed.
                 long heavyStart = System.nanoTime();
-                try (Load heavy = new Load(socket, "/sleep?ms=50", 8, Duration.ZERO)) {
+                try (UwsgiLoad heavy = new UwsgiLoad(socket, "/sleep?ms=50", 8, Duration.ZERO)) {
                     master.awaitLogLine("pool: 1 -> \\d+ workers: ", WAIT);
                     long grewAfterMillis = (System.nanoTime() - heavyStart) / 1_000_000;
                     master.awaitServing(4, WAIT);
                     master.awaitLogLine("pool: staying at 4 worker\\(s\\): .*; at workers_max 4", WAIT);
                     System.out.println("AdaptivePoolTest: first growth " + grewAfterMillis + " ms after the load rose");
-                    awaitOk(heavy, 200);
+                    heavy.awaitOk(200);
                     heavy.close();
                     assertEquals(List.of(), heavy.failures());
                 }
@@ -181,11 +126,11 @@ class AdaptivePoolTest {
                 "workers_max_rss=1m", "scale_up_after=1s", "scale_down_after=3s", "scale_interval=1s"));
                 MostServing serving = new MostServing(master)) {
             master.awaitServing(1);
-            try (Load heavy = new Load(master.server().socketPath(), "/sleep?ms=50", 4, Duration.ZERO)) {
+            try (UwsgiLoad heavy = new UwsgiLoad(master.server().socketPath(), "/sleep?ms=50", 4, Duration.ZERO)) {
                 master.awaitLogLine("pool: staying at 1 worker\\(s\\): .*would pass workers_max_rss 1 MiB", WAIT);
                 master.awaitLogLine("the pool's resident memory \\d+ MiB > workers_max_rss 1 MiB \\(largest worker \\d+ MiB\\);"
                         + " starting its replacement", WAIT);
-                awaitOk(heavy, 100);
+                heavy.awaitOk(100);
                 heavy.close();
                 assertEquals(List.of(), heavy.failures());
             }
@@ -203,8 +148,8 @@ class AdaptivePoolTest {
             long start;
             long answered;
             double seconds;
-            try (Load load = new Load(master.server().socketPath(), "/sleep?ms=100", 3, Duration.ZERO)) {
-                awaitOk(load, 20);
+            try (UwsgiLoad load = new UwsgiLoad(master.server().socketPath(), "/sleep?ms=100", 3, Duration.ZERO)) {
+                load.awaitOk(20);
                 start = System.nanoTime();
                 long before = load.ok();
                 MasterUnderTest.sleep(Duration.ofSeconds(12));
@@ -235,8 +180,8 @@ class AdaptivePoolTest {
         try (MasterUnderTest master = MasterUnderTest.start(GatehouseAppServer.builder().app("dev.gatehouse.demo.DemoApp")
                 .workers(cores + 1).args("--dispatch", "event-loop", "--pidfile", "@DIR@/app.pid"))) {
             master.awaitServing(cores + 1);
-            try (Load load = new Load(master.server().socketPath(), "/spin?ms=20", 2 * cores + 2, Duration.ZERO)) {
-                awaitOk(load, 50);
+            try (UwsgiLoad load = new UwsgiLoad(master.server().socketPath(), "/spin?ms=20", 2 * cores + 2, Duration.ZERO)) {
+                load.awaitOk(50);
                 MasterUnderTest.sleep(Duration.ofSeconds(12));
                 String json = advise(master, "advise minutes=0.15 json");
                 int advised = intField(json, "workers");
@@ -247,15 +192,6 @@ class AdaptivePoolTest {
                 load.close();
                 assertEquals(List.of(), load.failures());
             }
-        }
-    }
-
-    private static void awaitOk(Load load, long count) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (load.ok() < count) {
-            assertTrue(load.failures().isEmpty(), () -> "failed requests: " + load.failures());
-            assertTrue(System.nanoTime() < deadline, "fewer than " + count + " answers within " + WAIT);
-            MasterUnderTest.sleep(Duration.ofMillis(50));
         }
     }
 
