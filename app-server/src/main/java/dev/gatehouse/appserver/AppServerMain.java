@@ -71,6 +71,10 @@ public final class AppServerMain implements Callable<Integer> {
     @Option(names = "--stats", paramLabel = "ADDRESS", description = "Stats endpoint, unix:/path or host:port.")
     String stats;
 
+    @Option(names = "--upgrade-from", paramLabel = "PIDFILE",
+            description = "Take over from the master of this pidfile: its socket, then its place (what USR2 and ctl upgrade start).")
+    private Path upgradeFrom;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Any configuration key, e.g. --set harakiri=30s.")
     Map<String, String> set = new LinkedHashMap<>();
 
@@ -131,6 +135,6 @@ public final class AppServerMain implements Callable<Integer> {
                 return first;
             }
             return AppServerConfig.load(config, overrides);
-        }).run();
+        }, upgradeFrom).run();
     }
 }

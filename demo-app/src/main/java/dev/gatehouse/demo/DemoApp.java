@@ -23,6 +23,7 @@ import java.util.Map;
  *   <li>{@code /bytes?n=N}: N deterministic bytes ({@link DemoBytes}) with Content-Length
  *   <li>{@code /stream?n=N}: the same bytes, streamed in chunks of unknown length
  *   <li>{@code /sleep?ms=N}: answers after N milliseconds
+ *   <li>{@code /spin?ms=N}: answers after N milliseconds of its thread's CPU time, spent computing
  *   <li>{@code /crash}: throws, to show a 500
  *   <li>{@code /pid}: the worker's pid
  *   <li>WebSockets: {@code /ws/echo} and {@code /ws/chat}, see {@link DemoSockets}
@@ -73,6 +74,7 @@ public final class DemoApp implements Application {
                 Thread.sleep(count(request, "ms"));
                 yield Response.ok("slept\n");
             }
+            case "/spin" -> Response.ok("spun " + Spin.forCpuMillis(count(request, "ms")) + "\n");
             case "/crash" -> throw new IllegalStateException("crash requested by /crash");
             case "/pid" -> Response.ok(Long.toString(PID));
             default -> Response.notFound();

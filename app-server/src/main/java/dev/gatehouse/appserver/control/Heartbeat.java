@@ -12,21 +12,28 @@ package dev.gatehouse.appserver.control;
  * @param avgResponseMicros mean response time in microseconds
  * @param oldestStartMillis epoch millis when the oldest running request started; 0 when idle
  * @param webSockets WebSockets open now
+ * @param responseMicros the response times of all requests answered so far, added up: its growth
+ *     over an interval divided by the interval is the mean number of requests in flight (Little's law)
+ * @param responseTimes the histogram of those response times
  * @param oldestRequest the request line of that request; empty when idle
  */
 public record Heartbeat(long requests, int inFlight, long exceptions, long rejected, long connections,
-        long avgResponseMicros, long oldestStartMillis, int webSockets, String oldestRequest) {
+        long avgResponseMicros, long oldestStartMillis, int webSockets, long responseMicros,
+        ResponseTimes responseTimes, String oldestRequest) {
 
     static final String PREFIX = "hb ";
 
     /** An idle worker's first heartbeat. */
-    public static final Heartbeat NONE = new Heartbeat(0, 0, 0, 0, 0, 0, 0, 0, "");
+    public static final Heartbeat NONE = new Heartbeat(0, 0, 0, 0, 0, 0, 0, 0, 0, ResponseTimes.EMPTY, "");
+
+    private static final int FIELDS = 11;
 
     /** The line sent over the control socket (without the newline). */
     public String toLine() {
         // The request line goes last: it is the only field that may contain spaces.
         return PREFIX + requests + ' ' + inFlight + ' ' + exceptions + ' ' + rejected + ' ' + connections + ' '
-                + avgResponseMicros + ' ' + oldestStartMillis + ' ' + webSockets + ' ' + sanitize(oldestRequest);
+                + avgResponseMicros + ' ' + oldestStartMillis + ' ' + webSockets + ' ' + responseMicros + ' '
+                + responseTimes.encode() + ' ' + sanitize(oldestRequest);
     }
 
     private static String sanitize(String s) {
@@ -47,14 +54,14 @@ public record Heartbeat(long requests, int inFlight, long exceptions, long rejec
         if (!line.startsWith(PREFIX)) {
             throw new IllegalArgumentException("not a heartbeat: " + line);
         }
-        String[] f = line.substring(PREFIX.length()).split(" ", 9);
-        if (f.length < 8) {
-            throw new IllegalArgumentException("heartbeat with " + f.length + " fields, expected 9: " + line);
+        String[] f = line.substring(PREFIX.length()).split(" ", FIELDS);
+        if (f.length < FIELDS - 1) {
+            throw new IllegalArgumentException("heartbeat with " + f.length + " fields, expected " + FIELDS + ": " + line);
         }
         try {
             return new Heartbeat(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
                     Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]), Integer.parseInt(f[7]),
-                    f.length > 8 ? f[8] : "");
+                    Long.parseLong(f[8]), ResponseTimes.parse(f[9]), f.length > FIELDS - 1 ? f[FIELDS - 1] : "");
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("heartbeat with a bad number: " + line, e);
         }

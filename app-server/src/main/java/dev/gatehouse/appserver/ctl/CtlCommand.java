@@ -3,10 +3,6 @@ package dev.gatehouse.appserver.ctl;
 import dev.gatehouse.appserver.control.AdminCommands;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +19,8 @@ import picocli.CommandLine.Parameters;
  * table every second, as uwsgitop does for uWSGI.
  */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
-        description = "Talks to a running app-server master: workers, add, remove, reload, stop-worker ID, config, top.",
+        description = "Talks to a running app-server master: workers, add, remove, reload, stop-worker ID, config, top,"
+                + " advise.",
         footer = {"", "The master must run with a pidfile (pidfile = \"/run/gatehouse/app.pid\"); its admin socket,"
                 + " app-PID.ctl beside it, is readable by its own user only."})
 public final class CtlCommand implements Callable<Integer> {
@@ -35,14 +32,21 @@ public final class CtlCommand implements Callable<Integer> {
             defaultValue = "/run/gatehouse/app.pid")
     Path pidfile;
 
-    @Option(names = "--json", description = "JSON (the stats endpoint's shape) instead of a table, for workers.")
+    @Option(names = "--json", description = "JSON instead of text, for workers (the stats endpoint's shape) and advise.")
     boolean json;
+
+    @Option(names = "--target-rps", paramLabel = "RATE", description = "advise: also size the pool for this many requests a second.")
+    Double targetRps;
+
+    @Option(names = "--minutes", paramLabel = "M", defaultValue = "5",
+            description = "advise: how many of the last minutes to size from, up to 15 (default: ${DEFAULT-VALUE}).")
+    double minutes;
 
     @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "1000", description = "top: refresh period.")
     long intervalMs;
 
     @Parameters(arity = "1..2", paramLabel = "COMMAND", description = "workers | add | remove | reload | stop-worker ID |"
-            + " config | top")
+            + " config | top | advise")
     List<String> command = new ArrayList<>();
 
     private final PrintStream out;
@@ -77,8 +81,11 @@ public final class CtlCommand implements Callable<Integer> {
             return top(socket);
         }
         String line = verb.equals("workers") && json ? "workers-json" : String.join(" ", command);
+        if (verb.equals("advise")) {
+            line = "advise minutes=" + minutes + (targetRps == null ? "" : " target-rps=" + targetRps) + (json ? " json" : "");
+        }
         try {
-            String answer = ask(socket, line);
+            String answer = AdminCommands.ask(socket, line);
             out.print(answer);
             return answer.startsWith("error:") ? EXIT_FAILED : 0;
         } catch (IOException e) {
@@ -92,7 +99,7 @@ public final class CtlCommand implements Callable<Integer> {
         while (true) {
             String table;
             try {
-                table = ask(socket, "workers");
+                table = AdminCommands.ask(socket, "workers");
             } catch (IOException e) {
                 System.err.println("gatehouse ctl top: the master at " + socket + " went away: " + e.getMessage());
                 return EXIT_FAILED;
@@ -102,21 +109,6 @@ public final class CtlCommand implements Callable<Integer> {
                     + table);
             out.flush();
             Thread.sleep(intervalMs);
-        }
-    }
-
-    /** Sends one command line and reads the answer to the end. */
-    static String ask(Path socket, String line) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
-            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
-            while (ch.read(buf) >= 0) {
-                buf.flip();
-                answer.write(buf.array(), 0, buf.limit());
-                buf.clear();
-            }
-            return answer.toString(StandardCharsets.UTF_8);
         }
     }
 }

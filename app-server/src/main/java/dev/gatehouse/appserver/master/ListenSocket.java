@@ -21,13 +21,41 @@ final class ListenSocket implements AutoCloseable {
 
     private final Socket socket;
     private final Address address;
-    /** Passed by systemd: the socket file is the .socket unit's to create and remove. */
-    private final boolean inherited;
+    /**
+     * Whether closing removes a unix socket's file: not when systemd passed the socket (the file
+     * is the .socket unit's), nor once it was handed to a new master that goes on serving on it.
+     */
+    private boolean ownsFile;
 
-    private ListenSocket(Socket socket, Address address, boolean inherited) {
+    private ListenSocket(Socket socket, Address address, boolean ownsFile) {
         this.socket = socket;
         this.address = address;
-        this.inherited = inherited;
+        this.ownsFile = ownsFile;
+    }
+
+    /**
+     * The socket an old master handed over in an upgrade. Its file stays the old master's until
+     * that one retires ({@link #own}): a successor that fails must leave it in place.
+     *
+     * @param fd the descriptor received over the old master's admin socket
+     */
+    static ListenSocket handedOver(int fd, Address address) {
+        return new ListenSocket(new Socket(fd), address, false);
+    }
+
+    /** Whether closing removes the socket file. */
+    boolean ownsFile() {
+        return ownsFile;
+    }
+
+    /** Takes the socket file over from the old master, which retired. */
+    void own() {
+        ownsFile = true;
+    }
+
+    /** Leaves the socket file to the new master this one handed the socket to. */
+    void disown() {
+        ownsFile = false;
     }
 
     /**
@@ -54,7 +82,7 @@ final class ListenSocket implements AutoCloseable {
         Socket socket = new Socket(inherited.get().fd());
         LoggerFactory.getLogger(ListenSocket.class).info("listening on {}: socket passed by systemd (fd {}, name {})",
                 address, inherited.get().fd(), inherited.get().name());
-        return new ListenSocket(socket, address, true);
+        return new ListenSocket(socket, address, false);
     }
 
     /**
@@ -90,7 +118,7 @@ final class ListenSocket implements AutoCloseable {
             }
         }
         socket.listen(config.backlog());
-        return new ListenSocket(socket, address, false);
+        return new ListenSocket(socket, address, true);
     }
 
     /** The listening descriptor, passed to every worker. */
@@ -117,7 +145,7 @@ final class ListenSocket implements AutoCloseable {
     @Override
     public void close() throws IOException {
         socket.close();
-        if (address.isUnix() && !inherited) {
+        if (address.isUnix() && ownsFile) {
             Files.deleteIfExists(Path.of(address.path()));
         }
     }

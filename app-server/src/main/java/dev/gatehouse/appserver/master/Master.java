@@ -78,6 +78,28 @@ public final class Master {
     private StatsServer stats;
     private volatile StatsSnapshot snapshot = StatsSnapshot.EMPTY;
     private boolean stopping;
+    /** Where this master is in an upgrade, as the old master or as its successor. */
+    private Upgrade upgrade = Upgrade.NONE;
+    /** The successor's pidfile path: set when this master was started to take over (successor side). */
+    private final Path upgradeFrom;
+    /** The admin socket of the master this one takes over from (successor side). */
+    private Path oldAdminPath;
+    /** The successor this master started (old side). */
+    private Process successor;
+
+    /** An upgrade, seen from either master. */
+    private enum Upgrade {
+        /** None under way. */
+        NONE,
+        /** Old side: a successor was started and has not yet taken the listening socket. */
+        SUCCESSOR_STARTED,
+        /** Old side: the successor has the socket and starts its workers on it. */
+        SOCKET_HANDED_OVER,
+        /** Old side: the successor serves; this master stops its workers and exits. */
+        RETIRING,
+        /** Successor side: serving on the old master's socket, not yet told it to retire. */
+        TAKING_OVER
+    }
     /** The socket {@code gatehouse ctl} talks to, beside the pidfile; none without a pidfile. */
     private ControlServer admin;
     private Path adminPath;
@@ -90,6 +112,12 @@ public final class Master {
     private int exitCode = EXIT_OK;
     private int consecutiveBootFailures;
     private long nextSpawnNanos;
+    /** Measures the pool every second and, with workers_max set, sizes it. */
+    private PoolControl pool;
+    /** What last kept the saturated adaptive pool from growing, so that it is logged once. */
+    private PoolSizer.Limit poolLimit = PoolSizer.Limit.NONE;
+    /** Why the pool is being made smaller, for the retired workers' log lines. */
+    private String shrinkReason = "TTOU: fewer workers";
 
     /** Per worker slot (id): what survives a respawn, for the stats. */
     static final class SlotRecord {
@@ -101,7 +129,17 @@ public final class Master {
      * @param configLoader reads the configuration: at start, and again on HUP
      */
     public Master(Supplier<AppServerConfig> configLoader) {
+        this(configLoader, null);
+    }
+
+    /**
+     * @param configLoader reads the configuration: at start, and again on HUP
+     * @param upgradeFrom the pidfile of a running master to take over from (its socket, then its
+     *     place), or null to start afresh
+     */
+    public Master(Supplier<AppServerConfig> configLoader, Path upgradeFrom) {
         this.configLoader = configLoader;
+        this.upgradeFrom = upgradeFrom;
     }
 
     /** Runs the master until it stops; returns the process exit code. */
@@ -114,6 +152,7 @@ public final class Master {
         }
         target = config.workers();
         boundAs = config;
+        pool = new PoolControl(config, System.nanoTime());
         try {
             start();
         } catch (IOException | RuntimeException e) {
@@ -144,6 +183,11 @@ public final class Master {
         for (String name : List.of("HUP", "TERM", "INT", "TTIN", "TTOU", "USR1")) {
             Signal.handle(new Signal(name), s -> events.add(new MasterEvent.SignalReceived(name)));
         }
+        // USR2 is HotSpot's own thread suspend/resume signal unless _JAVA_SR_SIGNUM moves it
+        // (bin/gatehouse does): taking it over otherwise would break the JVM.
+        if (usr2IsFree()) {
+            Signal.handle(new Signal("USR2"), s -> events.add(new MasterEvent.SignalReceived("USR2")));
+        }
         String ignored = IgnoredSignals.warning(List.of("HUP", "INT", "TERM"),
                 List.of("reload", "quick stop", "graceful stop"));
         if (ignored != null) {
@@ -155,14 +199,19 @@ public final class Master {
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gatehouse-master-io"), EpollIoHandler.newFactory());
         control = ControlServer.bind(group, controlPath, events::add);
         launcher.useArchive(ClassDataArchive.prepare(config, launcher).orElse(null));
-        if (!boundAs.reusePort()) {
+        if (upgradeFrom != null) {
+            takeOver();
+        } else if (!boundAs.reusePort()) {
             listen = ListenSocket.bindOrAdopt(config, PassedSockets.fromEnvironment());
         }
         if (config.stats().isPresent()) {
             stats = StatsServer.bind(group, config.stats().get(), () -> snapshot);
         }
         if (config.pidfile().isPresent()) {
-            Files.writeString(config.pidfile().get(), ProcessHandle.current().pid() + "\n");
+            if (upgrade != Upgrade.TAKING_OVER) {
+                // A successor writes the pidfile only once it serves: ctl goes on reaching the old master until then.
+                Files.writeString(config.pidfile().get(), ProcessHandle.current().pid() + "\n");
+            }
             adminPath = AdminCommands.socketPath(config.pidfile().get(), ProcessHandle.current().pid());
             Files.deleteIfExists(adminPath);
             admin = ControlServer.bind(group, adminPath, events::add, MasterEvent.AdminCommand::new);
@@ -202,6 +251,7 @@ public final class Master {
             } else {
                 murderSilentAndStuck();
                 recycleOnRss();
+                sizePool();
                 manageWorkers();
             }
             publishStats();
@@ -226,6 +276,7 @@ public final class Master {
             case MasterEvent.WorkerExited x -> onExit(x.worker(), x.exitCode());
             case MasterEvent.ControlLine c -> onControlLine(c.channel(), c.line());
             case MasterEvent.AdminCommand a -> onAdminCommand(a.channel(), a.line());
+            case MasterEvent.SuccessorExited x -> onSuccessorExited(x.pid(), x.exitCode());
         }
     }
 
@@ -235,17 +286,23 @@ public final class Master {
             case "TERM" -> beginStop("TERM: graceful stop", config.gracefulTimeout());
             case "INT" -> beginStop("INT: quick stop", java.time.Duration.ofSeconds(1));
             case "TTIN" -> {
-                target++;
-                log.info("TTIN: workers {} -> {}", target - 1, target);
-            }
-            case "TTOU" -> {
-                if (target > 1) {
-                    target--;
-                    log.info("TTOU: workers {} -> {}", target + 1, target);
+                if (pool.clamp(target + 1) > target) {
+                    target++;
+                    log.info("TTIN: workers {} -> {}", target - 1, target);
                 } else {
-                    log.info("TTOU ignored: already at 1 worker");
+                    log.info("TTIN ignored: already at workers_max {}", target);
                 }
             }
+            case "TTOU" -> {
+                if (pool.clamp(target - 1) < target) {
+                    target--;
+                    shrinkReason = "TTOU: fewer workers";
+                    log.info("TTOU: workers {} -> {}", target + 1, target);
+                } else {
+                    log.info("TTOU ignored: already at {} worker(s), the least allowed", target);
+                }
+            }
+            case "USR2" -> log.info("USR2: {}", startSuccessor());
             case "USR1" -> {
                 LogFiles.reopen();
                 for (WorkerHandle w : workers.values()) {
@@ -281,7 +338,9 @@ public final class Master {
             launcher.useArchive(ClassDataArchive.prepare(next, launcher).orElse(null));
         }
         config = next;
-        target = next.workers();
+        pool.configure(next);
+        // An adaptive pool keeps the size it found, within the new bounds; a fixed one takes the new count.
+        target = pool.adaptive() ? pool.clamp(target) : next.workers();
         generation++;
         reloading = true;
         log.info("HUP: reloading, starting generation {} with {} worker(s)", generation, target);
@@ -369,6 +428,10 @@ public final class Master {
     /** One {@code gatehouse ctl} command: answered on its connection, which then closes. */
     private void onAdminCommand(Channel ch, String line) {
         String[] words = line.trim().split("\\s+");
+        if (words[0].equals("handover") && handOver(ch)) {
+            log.info("ctl: handover");
+            return; // the answer is the descriptor, already on its way
+        }
         String answer = switch (words[0]) {
             case "workers" -> snapshot.toTable();
             case "workers-json" -> snapshot.toJson() + "\n";
@@ -386,10 +449,159 @@ public final class Master {
                 yield "ok: reloading, generation " + generation + " starting\n";
             }
             case "stop-worker" -> stopWorkerByCommand(words);
+            case "advise" -> advise(words);
+            case "upgrade" -> startSuccessor() + "\n";
+            case "handover" -> "error: no socket to hand over (reuse_port gives each worker its own), or stopping\n";
+            case "retire" -> retire(words);
             default -> "error: unknown command \"" + words[0] + "\"; commands: " + AdminCommands.COMMANDS + "\n";
         };
         log.info("ctl: {}", line.trim());
         ch.writeAndFlush(answer).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    /** {@code advise [minutes=M] [target-rps=R] [json]}: the sizing advice from the last M minutes. */
+    private String advise(String[] words) {
+        double minutes = 5;
+        java.util.OptionalDouble target = java.util.OptionalDouble.empty();
+        boolean asJson = false;
+        try {
+            for (int i = 1; i < words.length; i++) {
+                if (words[i].startsWith("minutes=")) {
+                    minutes = Double.parseDouble(words[i].substring("minutes=".length()));
+                } else if (words[i].startsWith("target-rps=")) {
+                    target = java.util.OptionalDouble.of(Double.parseDouble(words[i].substring("target-rps=".length())));
+                } else if (words[i].equals("json")) {
+                    asJson = true;
+                } else {
+                    return "error: advise takes minutes=M, target-rps=R and json, not \"" + words[i] + "\"\n";
+                }
+            }
+        } catch (NumberFormatException e) {
+            return "error: advise needs numbers: " + e.getMessage() + "\n";
+        }
+        if (!(minutes > 0 && minutes <= PoolControl.HISTORY_SECONDS / 60.0)
+                || target.isPresent() && !(target.getAsDouble() > 0)) {
+            return "error: advise looks at 0 to " + PoolControl.HISTORY_SECONDS / 60 + " minutes, for a positive rate\n";
+        }
+        SizingAdvice a = pool.advise(Duration.ofMillis((long) (minutes * 60_000)), target);
+        return asJson ? a.toJson() : a.toText();
+    }
+
+    private static boolean usr2IsFree() {
+        String sr = System.getenv("_JAVA_SR_SIGNUM");
+        return sr != null && !sr.isBlank() && !sr.trim().equals("12");
+    }
+
+    // ---- upgrade: the old master's side --------------------------------------------------
+
+    /** USR2 or {@code ctl upgrade}: starts a successor with this master's own command line. */
+    private String startSuccessor() {
+        if (stopping || upgrade != Upgrade.NONE) {
+            return "error: " + (stopping ? "stopping" : "an upgrade is already under way (" + upgrade + ")");
+        }
+        if (config.pidfile().isEmpty() || listen == null) {
+            return "error: an upgrade needs a pidfile (the successor finds this master by it) and one shared socket"
+                    + " (reuse_port = false)";
+        }
+        try {
+            List<String> command = MasterHandover.successorCommand(config.pidfile().get());
+            successor = new ProcessBuilder(command).inheritIO().start();
+        } catch (IOException e) {
+            return "error: cannot start the new master: " + e.getMessage();
+        }
+        upgrade = Upgrade.SUCCESSOR_STARTED;
+        long pid = successor.pid();
+        successor.onExit().thenAccept(p -> events.add(new MasterEvent.SuccessorExited(pid, p.exitValue())));
+        return "ok: upgrading, new master pid " + pid + " starting; this one (pid " + ProcessHandle.current().pid()
+                + ") serves until the new one's workers do";
+    }
+
+    /** {@code handover}: the successor takes the listening socket (and the stats address, which only one can bind). */
+    private boolean handOver(Channel ch) {
+        if (listen == null || stopping) {
+            return false;
+        }
+        if (stats != null) {
+            stats.close();
+            stats = null;
+        }
+        ch.writeAndFlush(new FileDescriptor(listen.fd())).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        if (upgrade == Upgrade.NONE || upgrade == Upgrade.SUCCESSOR_STARTED) {
+            upgrade = Upgrade.SOCKET_HANDED_OVER;
+        }
+        log.info("upgrade: handed the listening socket {} to the new master", describeListen());
+        return true;
+    }
+
+    /** {@code retire PID}: the successor serves; stop the workers gracefully and leave it the socket and pidfile. */
+    private String retire(String[] words) {
+        long pid;
+        try {
+            pid = Long.parseLong(words.length > 1 ? words[1] : "");
+        } catch (NumberFormatException e) {
+            return "error: retire needs the new master's pid\n";
+        }
+        if (upgrade != Upgrade.SOCKET_HANDED_OVER) {
+            return "error: no socket was handed over; nothing to retire for\n";
+        }
+        upgrade = Upgrade.RETIRING;
+        systemd.mainPid(pid);
+        beginStop("upgrade: master pid " + pid + " serves now; stopping this one's workers", config.gracefulTimeout());
+        // Whether the successor removes the socket file when it stops one day: not systemd's.
+        return "ok: retiring; socket file " + (listen.ownsFile() ? "yours" : "systemd's") + "\n";
+    }
+
+    private void onSuccessorExited(long pid, int code) {
+        if (upgrade == Upgrade.RETIRING) {
+            return; // it serves on; its exit is its own business
+        }
+        log.error("upgrade: the new master (pid {}) exited with code {} before it took over; still serving", pid, code);
+        upgrade = Upgrade.NONE;
+        successor = null;
+        if (config.stats().isPresent() && stats == null) {
+            try {
+                stats = StatsServer.bind(group, config.stats().get(), () -> snapshot);
+            } catch (Exception e) {
+                log.error("upgrade: cannot bind the stats endpoint {} again: {}", config.stats().get(), e.getMessage());
+            }
+        }
+    }
+
+    // ---- upgrade: the successor's side ---------------------------------------------------
+
+    /** Takes the old master's listening socket, before any worker starts. */
+    private void takeOver() throws IOException {
+        long oldPid = MasterHandover.oldPid(upgradeFrom);
+        oldAdminPath = AdminCommands.socketPath(upgradeFrom, oldPid);
+        int fd = MasterHandover.takeListenSocket(group, oldAdminPath, Duration.ofSeconds(30));
+        listen = ListenSocket.handedOver(fd, config.bind());
+        upgrade = Upgrade.TAKING_OVER;
+        log.info("upgrade: took the listening socket {} over from master pid {}", config.bind(), oldPid);
+    }
+
+    /** Every worker serves: the old master may go. */
+    private void tellOldMasterToRetire() {
+        try {
+            String answer = MasterHandover.retire(oldAdminPath);
+            if (!answer.startsWith("ok")) {
+                log.error("upgrade: the old master answered \"{}\" to retire; serving alongside it", answer);
+            } else if (answer.endsWith("socket file yours")) {
+                listen.own();
+            }
+        } catch (IOException e) {
+            log.warn("upgrade: cannot reach the old master at {} ({}); it is gone, serving alone", oldAdminPath,
+                    e.getMessage());
+            listen.own();
+        }
+        upgrade = Upgrade.NONE;
+        try {
+            Files.writeString(config.pidfile().get(), ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            log.error("upgrade: cannot write pidfile {}: {}", config.pidfile().get(), e.getMessage());
+        }
+        log.info("upgrade: master pid {} serves on {} with {} worker(s); the old master retires",
+                ProcessHandle.current().pid(), describeListen(), target);
+        systemd.ready("serving generation " + generation + " with " + target + " worker(s) after an upgrade");
     }
 
     private String stopWorkerByCommand(String[] words) {
@@ -435,6 +647,7 @@ public final class Master {
         } else if (line.startsWith("hb ")) {
             try {
                 w.heartbeat = Heartbeat.parse(line);
+                w.heartbeatNanos = w.lastSeenNanos;
             } catch (IllegalArgumentException e) {
                 log.warn("{}: bad heartbeat: {}", w, e.getMessage());
                 return;
@@ -475,9 +688,12 @@ public final class Master {
                 log.info("HUP: reload done, generation {} serving", generation);
                 systemd.ready("serving generation " + generation + " with " + target + " worker(s)");
             }
-        } else if (!announcedReady) {
+        } else if (!announcedReady || upgrade == Upgrade.TAKING_OVER) {
             long ready = workers.values().stream().filter(o -> o.state == WorkerHandle.State.READY).count();
-            if (ready >= target) {
+            if (ready >= target && upgrade == Upgrade.TAKING_OVER) {
+                tellOldMasterToRetire();
+                announcedReady = true;
+            } else if (ready >= target) {
                 // systemd starts what comes After= this unit (the proxy, nginx) once it says so.
                 announcedReady = true;
                 systemd.ready("serving generation " + generation + " with " + target + " worker(s)");
@@ -596,7 +812,41 @@ public final class Master {
             counted.stream()
                     .sorted(Comparator.comparingInt((WorkerHandle w) -> w.id).reversed())
                     .limit(counted.size() - target)
-                    .forEach(w -> stopWorker(w, "TTOU: fewer workers", config.gracefulTimeout()));
+                    .forEach(w -> stopWorker(w, shrinkReason, config.gracefulTimeout()));
+        }
+    }
+
+    /** Once a second: measure the pool, and resize an adaptive one as {@link PoolSizer} decides. */
+    private void sizePool() {
+        List<WorkerHandle> serving = workers.values().stream()
+                .filter(w -> w.state == WorkerHandle.State.READY).toList();
+        boolean settled = !reloading && serving.size() == target
+                && workers.values().stream().noneMatch(w -> w.state == WorkerHandle.State.STARTING);
+        PoolSizer.Decision d = pool.tick(serving, settled, target, listen, System.nanoTime());
+        switch (d) {
+            case null -> {
+            }
+            case PoolSizer.Decision.Hold h -> {
+                if (h.limit() != poolLimit && h.limit() != PoolSizer.Limit.NONE) {
+                    log.warn("pool: staying at {} worker(s): {}", target, h.why());
+                }
+                poolLimit = h.limit();
+            }
+            case PoolSizer.Decision.Grow g -> {
+                log.info("pool: {} -> {} workers: {}", target, g.to(), g.why());
+                target = g.to();
+                poolLimit = PoolSizer.Limit.NONE;
+            }
+            case PoolSizer.Decision.Shrink sh -> {
+                log.info("pool: {} -> {} workers: {}", target, sh.to(), sh.why());
+                shrinkReason = "pool: fewer workers (" + sh.why() + ")";
+                target = sh.to();
+                poolLimit = PoolSizer.Limit.NONE;
+            }
+            case PoolSizer.Decision.RecycleLargest r -> serving.stream()
+                    .filter(w -> !isBeingReplaced(w))
+                    .max(Comparator.comparingLong((WorkerHandle w) -> w.rssBytes))
+                    .ifPresent(w -> recycle(w, r.why()));
         }
     }
 
@@ -688,13 +938,16 @@ public final class Master {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         }
         if (listen != null) {
+            if (upgrade == Upgrade.RETIRING) {
+                listen.disown();
+            }
             try {
                 listen.close();
             } catch (IOException e) {
                 log.warn("cannot remove the socket file of {}: {}", boundAs.bind(), e.getMessage());
             }
         }
-        config.pidfile().ifPresent(p -> {
+        config.pidfile().filter(p -> upgrade != Upgrade.RETIRING && upgrade != Upgrade.TAKING_OVER).ifPresent(p -> {
             try {
                 Files.deleteIfExists(p);
             } catch (IOException e) {

@@ -20,4 +20,8 @@ sealed interface MasterEvent {
     /** A command from {@code gatehouse ctl} on the admin socket; the answer goes back on the channel. */
     record AdminCommand(Channel channel, String line) implements MasterEvent {
     }
+
+    /** The new master this one started for an upgrade ended. */
+    record SuccessorExited(long pid, int exitCode) implements MasterEvent {
+    }
 }

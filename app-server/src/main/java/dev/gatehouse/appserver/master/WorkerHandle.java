@@ -28,6 +28,8 @@ final class WorkerHandle {
     long readyAtNanos;
     long stopDeadlineNanos;
     Heartbeat heartbeat = Heartbeat.NONE;
+    /** When {@link #heartbeat} arrived. */
+    long heartbeatNanos;
     long rssBytes;
     /** The worker this one replaces once ready (max_requests, reload_on_rss, harakiri). */
     WorkerHandle replaces;

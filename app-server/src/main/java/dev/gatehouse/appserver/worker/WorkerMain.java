@@ -285,7 +285,7 @@ public final class WorkerMain {
         WorkerStats.Running oldest = s.oldest();
         return new Heartbeat(s.requests(), s.inFlight(), s.exceptions(), s.rejected(), s.connections(),
                 s.averageResponseMicros(), oldest == null ? 0 : oldest.startMillis(), s.openWebSockets(),
-                oldest == null ? "" : oldest.requestLine());
+                s.totalResponseMicros(), s.responseTimes(), oldest == null ? "" : oldest.requestLine());
     }
 
     private static Dispatch dispatchOf(String token) {

@@ -1,5 +1,6 @@
 package dev.gatehouse.appserver.worker;
 
+import dev.gatehouse.appserver.control.ResponseTimes;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,6 +16,7 @@ public final class WorkerStats {
     private final LongAdder directConnections = new LongAdder();
     private final LongAdder protocolErrors = new LongAdder();
     private final LongAdder responseNanos = new LongAdder();
+    private final ResponseTimes.Recorder responseTimes = new ResponseTimes.Recorder();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger busyConnections = new AtomicInteger();
     private final AtomicInteger openWebSockets = new AtomicInteger();
@@ -69,6 +71,16 @@ public final class WorkerStats {
     public long averageResponseMicros() {
         long n = requests.sum();
         return n == 0 ? 0 : responseNanos.sum() / n / 1000;
+    }
+
+    /** The response times of all requests answered so far, added up, in microseconds. */
+    public long totalResponseMicros() {
+        return responseNanos.sum() / 1000;
+    }
+
+    /** The histogram of response times so far. */
+    public ResponseTimes responseTimes() {
+        return responseTimes.snapshot();
     }
 
     /**
@@ -137,6 +149,7 @@ public final class WorkerStats {
         inFlight.decrementAndGet();
         requests.increment();
         responseNanos.add(nanos);
+        responseTimes.record(nanos);
     }
 
     void exception() {

@@ -38,10 +38,12 @@ public final class AppServerConfig extends ConfigView {
     public static final String FILE_NAME = "gatehouse-app.toml";
 
     private final ServletOptions servlet;
+    private final PoolOptions pool;
 
     private AppServerConfig(ConfigValues values) {
         super(values);
         this.servlet = new ServletOptions(values.only(SERVLET));
+        this.pool = new PoolOptions(values.only(POOL));
     }
 
     /**
@@ -102,6 +104,16 @@ public final class AppServerConfig extends ConfigView {
                     + " and every uwsgi var is believed as sent: e.g. allow = [\"10.0.0.5\"], or allow = [\"any\"]"
                     + " to accept the risk");
         }
+        if (!r.hasErrors() && r.isSet(WORKERS_MIN) && !r.isSet(WORKERS_MAX)) {
+            r.reject(WORKERS_MIN, "used with workers_max: alone it would be a fixed pool, which workers sets");
+        }
+        if (!r.hasErrors() && r.isSet(WORKERS_MAX) && r.isSet(WORKERS)) {
+            r.reject(WORKERS, "unset when workers_max is set: the pool then sizes itself between workers_min and"
+                    + " workers_max (either a fixed count or a range, not both)");
+        }
+        if (!r.hasErrors() && c.pool.adaptive() && c.pool.max() < c.pool.min()) {
+            r.reject(WORKERS_MAX, "at least workers_min (" + c.pool.min() + ")");
+        }
         if (!r.hasErrors() && c.maxRequestsJitter() > 0 && c.maxRequests() == 0) {
             r.reject(MAX_REQUESTS_JITTER, "0 while max_requests is 0 (the jitter only spreads max_requests)");
         }
@@ -125,6 +137,9 @@ public final class AppServerConfig extends ConfigView {
             if (key == APP && jwsgi().isPresent()) {
                 // app is ignored when jwsgi is set, and writing both would not load back.
                 w.comment("app is not used: jwsgi is set");
+            } else if (key == WORKERS && pool.adaptive()) {
+                // Likewise workers beside workers_max: the pool starts at workers_min and sizes itself.
+                w.comment("workers is not used: the pool sizes itself between workers_min and workers_max");
             } else {
                 w.put(values(), key);
             }
@@ -167,9 +182,9 @@ public final class AppServerConfig extends ConfigView {
         return get(REUSE_PORT);
     }
 
-    /** Worker processes. */
+    /** Worker processes; with an adaptive {@link #pool()}, the count it starts with ({@code workers_min}). */
     public int workers() {
-        return get(WORKERS);
+        return pool.adaptive() ? pool.min() : get(WORKERS);
     }
 
     /** Application class name; not used when {@link #jwsgi()} is set. */
@@ -278,5 +293,10 @@ public final class AppServerConfig extends ConfigView {
     /** The Servlet web app keys ({@code war} and the rest). */
     public ServletOptions servlet() {
         return servlet;
+    }
+
+    /** The adaptive pool's keys ({@code workers_min}, {@code workers_max} and the rest). */
+    public PoolOptions pool() {
+        return pool;
     }
 }

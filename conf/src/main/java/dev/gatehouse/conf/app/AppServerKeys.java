@@ -26,6 +26,7 @@ final class AppServerKeys {
     // Filled by the declarations below while this class initializes, then frozen by list().
     private static final DeclaredKeys DECLARED = new DeclaredKeys();
     private static final DeclaredKeys SERVLET_DECLARED = DECLARED.group();
+    private static final DeclaredKeys POOL_DECLARED = DECLARED.group();
 
     private static final ValueType<String> ACCOUNT = ValueType.string("user or group",
             "a user or group name, or a numeric id", s -> s.matches("[A-Za-z0-9_][A-Za-z0-9._-]*\\$?"));
@@ -53,6 +54,23 @@ final class AppServerKeys {
     static final Key<Integer> WORKERS = DECLARED.add(Key.computed("workers", ValueType.integer(1, 1024),
             () -> Math.min(1024, Runtime.getRuntime().availableProcessors()), "(the number of CPUs)",
             "Worker processes; requests run on virtual threads, so one per CPU suits most apps"));
+    static final Key<Integer> WORKERS_MIN = POOL_DECLARED.add(Key.optional("workers_min", ValueType.integer(1, 1024),
+            "Adaptive pool: fewest workers, started first; with workers_max in place of workers; unset: 1"));
+    static final Key<Integer> WORKERS_MAX = POOL_DECLARED.add(Key.optional("workers_max", ValueType.integer(1, 1024),
+            "Adaptive pool: most workers; the master adds workers while the pool is saturated and retires idle ones;"
+                    + " unset: a fixed pool of workers"));
+    static final Key<Size> WORKERS_MAX_RSS = POOL_DECLARED.add(Key.of("workers_max_rss", ValueType.size(), Size.ZERO,
+            "Adaptive pool: ceiling on the workers' resident memory added up; past it the pool stops growing and"
+                    + " recycles its largest worker; 0 = none"));
+    static final Key<Duration> SCALE_UP_AFTER = POOL_DECLARED.add(Key.of("scale_up_after", ValueType.positiveDuration(),
+            Duration.ofSeconds(2),
+            "Adaptive pool: how long the pool must be saturated (slots busy, 503s shed or connections queued) before it grows"));
+    static final Key<Duration> SCALE_DOWN_AFTER = POOL_DECLARED.add(Key.of("scale_down_after",
+            ValueType.positiveDuration(), Duration.ofSeconds(30),
+            "Adaptive pool: how long the load must fit in one worker fewer before one is retired, and between two retirements"));
+    static final Key<Duration> SCALE_INTERVAL = POOL_DECLARED.add(Key.of("scale_interval", ValueType.positiveDuration(),
+            Duration.ofSeconds(3),
+            "Adaptive pool: least time between two changes, counted from when the last one took effect"));
     static final Key<String> APP = DECLARED.add(Key.of("app",
             ValueType.string("class name", "a fully qualified class name, such as com.example.App", JavaNames::isClassName),
             "dev.gatehouse.demo.DemoApp",
@@ -149,6 +167,9 @@ final class AppServerKeys {
     static final Key<LogLevel> LOG_LEVEL = DECLARED.add(Key.of("log_level",
             ValueType.oneOf(LogLevel.values(), LogLevel::token),
             LogLevel.INFO, "Least severe level logged"));
+
+    /** The keys {@link PoolOptions} reads, in declaration order. */
+    static final List<Key<?>> POOL = POOL_DECLARED.list();
 
     /** The keys {@link ServletOptions} reads, in declaration order. */
     static final List<Key<?>> SERVLET = SERVLET_DECLARED.list();

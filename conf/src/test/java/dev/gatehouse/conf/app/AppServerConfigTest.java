@@ -1,6 +1,7 @@
 package dev.gatehouse.conf.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,10 @@ class AppServerConfigTest {
             allow = []
             reuse_port = false
             workers = 8
+            workers_max_rss = "4g"
+            scale_up_after = "5s"
+            scale_down_after = "1m"
+            scale_interval = "10s"
             app = "com.example.Shop"
             classpath = ["/srv/shop/shop.jar", "/srv/shop/lib/*"]
             jwsgi = "com.example.Hello:application"
@@ -161,6 +166,11 @@ class AppServerConfigTest {
         assertEquals(false, c.cds());
         assertEquals(Optional.of(Path.of("/var/log/gatehouse/app.log")), c.logFile());
         assertEquals(LogLevel.DEBUG, c.logLevel());
+        assertFalse(c.pool().adaptive());
+        assertEquals(Size.ofMegabytes(4096), c.pool().workersMaxRss());
+        assertEquals(Duration.ofSeconds(5), c.pool().scaleUpAfter());
+        assertEquals(Duration.ofMinutes(1), c.pool().scaleDownAfter());
+        assertEquals(Duration.ofSeconds(10), c.pool().scaleInterval());
         ServletOptions servlet = c.servlet();
         assertEquals(Optional.empty(), servlet.war());
         assertEquals("/shop", servlet.contextPath());
@@ -175,17 +185,24 @@ class AppServerConfigTest {
     }
 
     @Test
-    void fullExampleNamesEveryDocumentedKey() {
+    void fullExampleNamesEveryDocumentedKeyButTheRangeThatExcludesItsWorkers() {
+        String both = FULL_EXAMPLE + RANGE_EXAMPLE;
         for (KeySpec k : AppServerConfig.keys()) {
-            assertTrue(FULL_EXAMPLE.contains("\n" + k.path() + " = ") || FULL_EXAMPLE.startsWith(k.path() + " = "),
-                    k.path());
+            assertTrue(both.contains("\n" + k.path() + " = ") || both.startsWith(k.path() + " = "), k.path());
         }
+        AppServerConfig ranged = parse(withoutWar(FULL_EXAMPLE).replace("app = \"com.example.Shop\"\n", "")
+                .replace("workers = 8\n", RANGE_EXAMPLE));
+        assertEquals(6, ranged.pool().max());
+        assertEquals(ranged, parse(ranged.toToml()));
     }
+
+    /** The keys the full example cannot hold: it sets workers, which a range excludes. */
+    private static final String RANGE_EXAMPLE = "workers_min = 2\nworkers_max = 6\n";
 
     @Test
     void keysListEveryKeyWithTypeDefaultAndDescription() {
         List<KeySpec> keys = AppServerConfig.keys();
-        assertEquals(37, keys.size());
+        assertEquals(43, keys.size());
         assertEquals(new KeySpec("bind", "address", "\"127.0.0.1:3031\"",
                 "Listening socket, unix:/path or host:port; the default is uWSGI's usual port and needs no privileges"),
                 keys.get(0));
@@ -422,6 +439,40 @@ class AppServerConfigTest {
     void rejectsJitterWithoutMaxRequests() {
         assertEquals("gatehouse-app.toml: max_requests_jitter = 50: expected 0 while max_requests is 0 "
                 + "(the jitter only spreads max_requests)", error("max_requests_jitter = 50"));
+    }
+
+    @Test
+    void workersMaxMakesThePoolAdaptiveStartingAtWorkersMin() {
+        AppServerConfig c = parse("workers_min = 2\nworkers_max = 6\nworkers_max_rss = \"2g\"\nscale_up_after = \"1s\"\n"
+                + "scale_down_after = \"10s\"\nscale_interval = \"2s\"\n");
+        assertTrue(c.pool().adaptive());
+        assertEquals(2, c.pool().min());
+        assertEquals(6, c.pool().max());
+        assertEquals(Size.ofMegabytes(2048), c.pool().workersMaxRss());
+        assertEquals(Duration.ofSeconds(1), c.pool().scaleUpAfter());
+        assertEquals(Duration.ofSeconds(10), c.pool().scaleDownAfter());
+        assertEquals(Duration.ofSeconds(2), c.pool().scaleInterval());
+        assertEquals(2, c.workers(), "an adaptive pool starts at workers_min");
+        assertEquals(c, parse(c.toToml()));
+        assertEquals(1, parse("workers_max = 3").workers(), "workers_min defaults to 1");
+        assertFalse(parse("workers = 3").pool().adaptive());
+        assertEquals(0, parse("workers = 3").pool().max());
+    }
+
+    @Test
+    void workersMaxMayEqualWorkersMinButNotBeLess() {
+        assertEquals(3, parse("workers_min = 3\nworkers_max = 3").pool().max());
+        assertEquals("gatehouse-app.toml: workers_max = 2: expected at least workers_min (3)",
+                error("workers_min = 3\nworkers_max = 2"));
+    }
+
+    @Test
+    void rejectsAFixedCountBesideARange() {
+        assertEquals("gatehouse-app.toml: workers = 4: expected unset when workers_max is set: the pool then sizes"
+                + " itself between workers_min and workers_max (either a fixed count or a range, not both)",
+                error("workers = 4\nworkers_max = 8"));
+        assertEquals("gatehouse-app.toml: workers_min = 2: expected used with workers_max: alone it would be a fixed"
+                + " pool, which workers sets", error("workers_min = 2"));
     }
 
     // ---- command-line overrides

@@ -38,6 +38,13 @@ class AppServerKeysTest {
     }
 
     @Test
+    void poolKeysAreThePoolGroupInFileOrder() {
+        assertEquals(List.of("workers_min", "workers_max", "workers_max_rss", "scale_up_after", "scale_down_after",
+                "scale_interval"), AppServerKeys.POOL.stream().map(Key::name).toList());
+        assertEquals(AppServerKeys.POOL, AppServerKeys.ALL.stream().filter(AppServerKeys.POOL::contains).toList());
+    }
+
+    @Test
     void everyKeyHasAnAccessorThatReadsIt() throws ReflectiveOperationException {
         String toml = FULL.toToml();
         for (Key<?> key : AppServerKeys.ALL) {
@@ -45,9 +52,10 @@ class AppServerKeysTest {
                 continue; // not written while jwsgi is set; AppServerConfigTest reads it on its own
             }
             boolean servlet = AppServerKeys.SERVLET.contains(key);
-            Method accessor = (servlet ? ServletOptions.class : AppServerConfig.class)
-                    .getMethod(DeclaredKeysCheck.accessorName(key));
-            String line = DeclaredKeysCheck.tomlLine(key, accessor.invoke(servlet ? FULL.servlet() : FULL));
+            boolean pool = AppServerKeys.POOL.contains(key);
+            Object group = servlet ? FULL.servlet() : pool ? FULL.pool() : FULL;
+            Method accessor = group.getClass().getMethod(DeclaredKeysCheck.accessorName(key));
+            String line = DeclaredKeysCheck.tomlLine(key, accessor.invoke(group));
             assertTrue(toml.contains("\n" + line + "\n"), line + " in\n" + toml);
         }
     }

@@ -92,7 +92,8 @@ public final class GatehouseAppServer extends UnixSocketServer {
         }
 
         /**
-         * @param count {@code --workers} (default 1)
+         * @param count {@code --workers} (default 1); 0 leaves it to the configuration, as an adaptive
+         *     pool (workers_max) needs
          * @return this
          */
         public Builder workers(int count) {
@@ -162,7 +163,10 @@ public final class GatehouseAppServer extends UnixSocketServer {
                 Path socket = launch.resolve("app.sock");
                 List<String> command = new ArrayList<>(launch.expand(commandPrefix));
                 command.addAll(jvmCommand());
-                command.addAll(List.of("--bind", "unix:" + socket, "--workers", Integer.toString(workers)));
+                command.addAll(List.of("--bind", "unix:" + socket));
+                if (workers > 0) {
+                    command.addAll(List.of("--workers", Integer.toString(workers)));
+                }
                 if (app != null) {
                     command.addAll(List.of("--app", app));
                 }
