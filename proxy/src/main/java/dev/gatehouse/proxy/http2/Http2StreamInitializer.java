@@ -1,10 +1,10 @@
 package dev.gatehouse.proxy.http2;
 
-import dev.gatehouse.proxy.http.ClientTimeouts;
-import dev.gatehouse.proxy.http.Generation;
-import dev.gatehouse.proxy.http.ProxyContext;
-import dev.gatehouse.proxy.http.RequestDispatcher;
-import dev.gatehouse.proxy.http.Transport;
+import dev.gatehouse.proxy.dispatch.ClientTimeouts;
+import dev.gatehouse.proxy.dispatch.Generation;
+import dev.gatehouse.proxy.dispatch.ProxyContext;
+import dev.gatehouse.proxy.dispatch.RequestDispatcher;
+import dev.gatehouse.proxy.exchange.Transport;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -42,6 +42,6 @@ final class Http2StreamInitializer extends ChannelInitializer<Http2StreamChannel
         p.addLast("decoder", new Http2RequestDecoder(g.limits()));
         p.addLast("encoder", RESPONSES);
         p.addLast("chunked", new ChunkedWriteHandler());
-        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport));
+        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport, null));
     }
 }
