@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  *       stays unwritable); the connection is closed.</li>
  * </ul>
  * Deadlines move without rescheduling: the timer, when it fires early, re-arms for the rest.
- * The {@link RequestDispatcher} moves the phase; expiry reaches it as an {@link Expired} event.
+ * The {@link RequestDispatcher} moves the phase through a request, the HTTP/1 connection handler
+ * back to idle between requests; expiry reaches them as an {@link Expired} event.
  */
 public final class ClientTimeouts extends ChannelDuplexHandler {
 
@@ -122,7 +123,7 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
     }
 
     /** The exchange is over; the connection waits for the next request (a stream just ends). */
-    void idle() {
+    public void idle() {
         if (stream) {
             phase = Phase.RESPONDING;
             return;

@@ -9,11 +9,9 @@ import dev.gatehouse.proxy.route.Route;
 import dev.gatehouse.proxy.statics.RequestPath;
 import dev.gatehouse.proxy.upstream.UpstreamHandler.RequestBodySink;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -23,32 +21,31 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The connection's request loop: takes decoded requests one at a time, checks the body limit and
- * {@code Expect}, picks the location and hands the request to static files or the upstream seam;
- * answers pipelined requests in order (the next one waits, with reads paused, until the current
- * response is finished); decides keep-alive; logs each exchange; closes with a lingering close
- * so that a client still sending a body reads its error response instead of a reset.
+ * The per-request dispatch of a client connection or an HTTP/2 stream, the same for both: takes
+ * the decoded request, checks the body limit and {@code Expect}, picks the location and hands
+ * the request to static files or the upstream seam; passes the body on with backpressure;
+ * answers broken and timed-out requests; batches flushes; logs each exchange. It sees one
+ * request at a time: the front end below it ({@code Http1Connection}, or the stream itself)
+ * holds pipelined requests back and owns keep-alive and closing, which this class never
+ * decides. An exchange cut off before its end is reported to the front end with
+ * {@link CutResponse}.
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter implements ExchangeHost {
 
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
-    /** How long a closing connection keeps reading (and discarding) so the client gets the response: nginx's lingering_time is 30s, its lingering_timeout 5s. */
-    private static final long LINGER_MILLIS = 5_000;
 
     private final ProxyContext context;
     private final ClientTimeouts timeouts;
     private final Transport transport;
     private final AsciiString serverHeader;
+    private final ReadPauses reads;
     /** Turns the connection into a tunnel after a 101; null where there is no upgrade (an HTTP/2 stream). */
     private final ProtocolSwitch protocolSwitch;
     private ChannelHandlerContext ctx;
@@ -58,40 +55,29 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
     private long bodyLimit;
     private long bodyReceived;
     private boolean inboundDone;
-    private final ArrayDeque<Object> queued = new ArrayDeque<>(2);
-    private int served;
-    private boolean closing;
+    /** The connection left HTTP or its last exchange was cut: what still comes in is dropped. */
+    private boolean ended;
     private boolean inRead;
     private boolean flushNeeded;
     /** A handler reading its source in a batch (an upstream read) holds flushes until the batch ends. */
     private boolean flushesHeld;
-    private boolean drainingQueue;
-    /** Input was left unread (a refused body, a broken request): closing needs a lingering close. */
-    private boolean abandonedInput;
-    /** The upstream handler cannot take more request body now: reads stay paused. */
-    private boolean bodyReadsPaused;
-    /** The future of the latest write, which completes after every earlier one. */
-    private io.netty.channel.ChannelFuture lastWrite;
 
     /**
      * A dispatcher for one connection (or one HTTP/2 stream) that came in by {@code transport}.
      *
+     * @param reads the channel's read pauses, shared with the front end
      * @param protocolSwitch how the connection becomes a tunnel after a 101; null where the
      *     protocol has no upgrade (an HTTP/2 stream)
      */
-    public RequestDispatcher(ProxyContext context, ClientTimeouts timeouts, Transport transport,
+    public RequestDispatcher(ProxyContext context, ClientTimeouts timeouts, Transport transport, ReadPauses reads,
             ProtocolSwitch protocolSwitch) {
         this.context = context;
         this.timeouts = timeouts;
         this.transport = transport;
+        this.reads = reads;
         this.protocolSwitch = protocolSwitch;
         String server = context.generation().config().serverHeader();
         this.serverHeader = server.isEmpty() ? null : AsciiString.cached(server);
-    }
-
-    @Override
-    public boolean draining() {
-        return context.draining();
     }
 
     @Override
@@ -112,7 +98,17 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         inRead = true;
-        handle(msg);
+        if (ended) {
+            ReferenceCountUtil.release(msg);
+        } else if (msg instanceof ParsedRequest r) {
+            startExchange(r);
+        } else if (msg instanceof HttpContent c) {
+            onContent(c);
+        } else if (msg instanceof BadRequest b) {
+            onBadRequest(b);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     @Override
@@ -124,31 +120,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
         }
     }
 
-    private void handle(Object msg) {
-        if (closing) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
-        if (current != null && inboundDone) {
-            // A pipelined request while the previous response is still being produced.
-            queued.add(msg);
-            ctx.channel().config().setAutoRead(false);
-            return;
-        }
-        if (msg instanceof ParsedRequest r) {
-            startExchange(r);
-        } else if (msg instanceof HttpContent c) {
-            onContent(c);
-        } else if (msg instanceof BadRequest b) {
-            onBadRequest(b);
-        } else {
-            ReferenceCountUtil.release(msg);
-        }
-    }
-
     private void startExchange(ParsedRequest r) {
         Generation g = context.generation();
-        served++;
         String path = null;
         if (!r.rawPath().isEmpty()) {
             try {
@@ -157,7 +130,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
                 log.debug("{}: 400 for {}: {}", ctx.channel().remoteAddress(), r.uri(), e.getMessage());
             }
         }
-        Exchange ex = new Exchange(this, ctx, r, path, g.config(), keepAlive(r, g));
+        Exchange ex = new Exchange(this, ctx, r, path, g.config());
         current = ex;
         inboundDone = false;
         bodyReceived = 0;
@@ -169,7 +142,6 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
         }
         if (transport.listener().redirectToHttps()) {
             // nginx's "return 301 https://$host$request_uri": the body, if any, is never read.
-            abandonedInput = r.hasBody();
             ex.closeAfterResponse();
             ex.sendRedirect(HttpsRedirect.location(r, transport.listener(), ctx.channel().localAddress()));
             return;
@@ -184,14 +156,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
                 ? route.location().clientMaxBodySize().get().bytes() : g.config().clientMaxBodySize().bytes();
         if (bodyLimit > 0 && r.contentLength() > bodyLimit) {
             // Refused from the head: the body is never read (nginx checks Content-Length first too).
-            abandonedInput = true;
             ex.sendError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
         String expect = r.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null) {
             if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect)) {
-                abandonedInput = r.hasBody();
                 ex.sendError(HttpResponseStatus.EXPECTATION_FAILED);
                 return;
             }
@@ -222,49 +192,48 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
     }
 
     private void onContent(HttpContent c) {
-        if (current == null) {
+        if (current == null || inboundDone) {
             c.release();
             return;
         }
         bodyReceived += c.content().readableBytes();
         if (bodyLimit > 0 && bodyReceived > bodyLimit) {
             c.release();
-            abandonedInput = true;
             abortBody("request body larger than " + bodyLimit + " bytes");
             inboundDone = true;
             current.sendError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
         boolean last = c instanceof LastHttpContent;
+        RequestBodySink sink = body;
         if (last) {
             inboundDone = true;
+            body = null;
             timeouts.responding();
         }
         if (last && current.upgradeRequested()) {
             // Nothing more is read until the answer: after a 101 the client's next bytes belong
             // to the new protocol, not to the HTTP decoder (nginx leaves them in its buffer too).
-            ctx.channel().config().setAutoRead(false);
+            reads.pause(ReadPauses.Reason.UPGRADE);
         }
-        if (body != null) {
-            body.content(c);
+        if (sink != null) {
+            sink.content(c);
         } else {
             c.release();
         }
         if (last) {
-            body = null;
             maybeComplete();
         }
     }
 
     private void onBadRequest(BadRequest b) {
         log.debug("{}: {} {}", ctx.channel().remoteAddress(), b.status().code(), b.reason());
-        abandonedInput = true;
         if (current != null && !inboundDone) {
             abortBody(b.reason());
             inboundDone = true;
             current.sendError(b.status());
         } else {
-            current = new Exchange(this, ctx, null, null, context.generation().config(), false);
+            current = new Exchange(this, ctx, null, null, context.generation().config());
             inboundDone = true;
             current.sendError(b.status());
         }
@@ -272,14 +241,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
 
     @Override
     public void requestBodyReads(boolean read) {
-        if (read == !bodyReadsPaused) {
-            return;
-        }
-        bodyReadsPaused = !read;
-        if (!read) {
-            ctx.channel().config().setAutoRead(false);
-        } else if (!closing && ctx.channel().isWritable() && queued.isEmpty()) {
-            ctx.channel().config().setAutoRead(true);
+        if (read) {
+            reads.resume(ReadPauses.Reason.REQUEST_BODY);
+        } else {
+            reads.pause(ReadPauses.Reason.REQUEST_BODY);
         }
     }
 
@@ -313,29 +278,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
         }
     }
 
-    private boolean keepAlive(ParsedRequest r, Generation g) {
-        if (g.config().keepaliveTimeout().isZero() || served >= g.config().keepaliveRequests() || context.draining()) {
-            return false;
-        }
-        String connection = r.headers().get(HttpHeaderNames.CONNECTION);
-        if (r.protocolVersion() == HttpVersion.HTTP_1_0) {
-            return connection != null && hasToken(connection, "keep-alive");
-        }
-        return connection == null || !hasToken(connection, "close");
-    }
-
-    private static boolean hasToken(String header, String token) {
-        for (String part : header.split(",")) {
-            if (part.strip().equalsIgnoreCase(token)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     @Override
     public void write(Object msg) {
-        lastWrite = ctx.write(msg);
+        ctx.write(msg);
         if (inRead || flushesHeld) {
             flushNeeded = true;
         } else {
@@ -352,162 +297,77 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
         }
     }
 
-    /** Whether the connection may become a tunnel: the client sent nothing after its upgrade request. */
     @Override
     public boolean mayUpgrade() {
-        return protocolSwitch != null && queued.isEmpty() && !closing && inboundDone;
+        return protocolSwitch != null && inboundDone && !ended && protocolSwitch.mayUpgrade();
     }
 
     /** The exchange answered 101: logged, and this dispatcher's work on the connection is over. */
     @Override
     public void upgraded(Exchange ex, ChannelHandler tunnel) {
-        if (context.accessLog().enabled()) {
-            context.accessLog().log(ex.logEntry());
-        }
-        closing = true;
+        log(ex);
+        ended = true;
         current = null;
         body = null;
         flushNeeded = false;
         flushesHeld = false;
-        protocolSwitch.replaceWithTunnel(ctx.pipeline(), tunnel);
+        protocolSwitch.replaceWithTunnel(tunnel);
     }
 
     @Override
     public void exchangeFinished(Exchange ex) {
-        if (context.accessLog().enabled()) {
-            context.accessLog().log(ex.logEntry());
-        }
-        if (!ex.keepAlive()) {
-            closeAfterWrites();
-            return;
-        }
+        log(ex);
         maybeComplete();
     }
 
+    @Override
+    public void exchangeCut(Exchange ex) {
+        log(ex);
+        abortBody("the response was cut off");
+        ended = true;
+        current = null;
+        flushNeeded = false;
+        ctx.write(CutResponse.INSTANCE);
+        ctx.flush();
+    }
+
+    private void log(Exchange ex) {
+        if (context.accessLog().enabled()) {
+            context.accessLog().log(ex.logEntry());
+        }
+    }
+
+    /** The exchange is over from this side once its response is finished and its request read. */
     private void maybeComplete() {
         if (current == null || !current.finished() || !inboundDone) {
             return;
         }
         current = null;
         body = null;
-        if (bodyReadsPaused) {
-            bodyReadsPaused = false;
-            if (!closing && ctx.channel().isWritable()) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        }
-        if (closing) {
-            return;
-        }
-        timeouts.idle();
-        drainQueue();
-    }
-
-    private void drainQueue() {
-        if (drainingQueue) {
-            return;
-        }
-        drainingQueue = true;
-        try {
-            while (!closing && !queued.isEmpty() && !(current != null && inboundDone)) {
-                handle(queued.poll());
-            }
-        } finally {
-            drainingQueue = false;
-        }
-        if (queued.isEmpty() && !closing && ctx.channel().isWritable() && !bodyReadsPaused) {
-            ctx.channel().config().setAutoRead(true);
-        }
-    }
-
-    /**
-     * Flushes, then half-closes and discards what the client still sends for a while before the
-     * close: closing with unread input makes the kernel send a reset, which can destroy the
-     * response before the client reads it (nginx's lingering close).
-     */
-    private void closeAfterWrites() {
-        if (closing) {
-            return;
-        }
-        closing = true;
-        boolean linger = abandonedInput || !queued.isEmpty()
-                || current != null && current.request() != null && current.request().hasBody() && !inboundDone;
-        abortBody("connection closing");
-        queued.forEach(ReferenceCountUtil::release);
-        queued.clear();
-        flushNeeded = false;
-        if (transport.http2()) {
-            // A stream channel: once the response is out, closing it resets the stream only if
-            // the request is still coming (RST_STREAM takes the place of a lingering close).
-            io.netty.channel.ChannelFuture last = lastWrite;
-            ctx.flush();
-            if (last == null || last.isDone()) {
-                ctx.close();
-            } else {
-                last.addListener(ChannelFutureListener.CLOSE);
-            }
-            return;
-        }
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (!linger || !f.isSuccess() || !(f.channel() instanceof DuplexChannel d) || d.isInputShutdown()) {
-                f.channel().close();
-                return;
-            }
-            SslHandler tls = f.channel().pipeline().get(SslHandler.class);
-            if (tls != null) {
-                // Half-closing TCP under TLS would cut the stream without close_notify: TLS's
-                // own half-close instead, then the same lingering read.
-                tls.closeOutbound();
-                f.channel().config().setAutoRead(true);
-                f.channel().eventLoop().schedule(() -> f.channel().close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-                return;
-            }
-            d.shutdownOutput().addListener((ChannelFutureListener) s -> {
-                if (!s.isSuccess()) {
-                    s.channel().close();
-                }
-            });
-            f.channel().config().setAutoRead(true);
-            f.channel().eventLoop().schedule(() -> f.channel().close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        });
+        reads.resume(ReadPauses.Reason.REQUEST_BODY);
+        reads.resume(ReadPauses.Reason.UPGRADE);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ClientTimeouts.Expired e) {
             onTimeout(e);
-        } else if (evt == ShutdownEvent.DRAIN) {
-            if (current == null) {
-                closing = true;
-                ctx.close();
-            } else {
-                current.closeAfterResponse();
-            }
-        } else if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-            if (closing || current == null) {
-                ctx.close();
-            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }
     }
 
+    /** A request head or body that did not arrive in time: 408 (the front end closes on idle). */
     private void onTimeout(ClientTimeouts.Expired e) {
-        if (closing) {
+        if (ended) {
             ctx.close();
             return;
         }
         log.debug("{}: {} timed out", ctx.channel().remoteAddress(), e);
-        if (e == ClientTimeouts.Expired.IDLE) {
-            closing = true;
-            ctx.close();
-            return;
-        }
         if (current == null) {
-            current = new Exchange(this, ctx, null, null, context.generation().config(), false);
+            current = new Exchange(this, ctx, null, null, context.generation().config());
         }
         abortBody("client timed out");
-        abandonedInput = true;
         inboundDone = true;
         if (current.headSent()) {
             current.abort();
@@ -521,12 +381,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
         // Backpressure: stop reading (and so decoding pipelined requests) while the client does
         // not take the responses.
         if (!ctx.channel().isWritable()) {
-            ctx.channel().config().setAutoRead(false);
-        } else if ((queued.isEmpty() || closing) && !bodyReadsPaused) {
-            ctx.channel().config().setAutoRead(true);
-        }
-        if (current != null && ctx.channel().isWritable()) {
-            current.writabilityChanged();
+            reads.pause(ReadPauses.Reason.CLIENT_NOT_READING);
+        } else {
+            reads.resume(ReadPauses.Reason.CLIENT_NOT_READING);
+            if (current != null) {
+                current.writabilityChanged();
+            }
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -534,10 +394,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         abortBody("client closed the connection");
-        queued.forEach(ReferenceCountUtil::release);
-        queued.clear();
         if (current != null && !current.finished()) {
-            closing = true;
             current.abort();
         }
         ctx.fireChannelInactive();
@@ -553,7 +410,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter implem
         } else {
             log.warn("{}: closing after an unexpected error", ctx.channel().remoteAddress(), cause);
         }
-        closing = true;
+        ended = true;
         ctx.close();
     }
 }

@@ -28,10 +28,11 @@ import java.net.SocketAddress;
 /**
  * One request and its response on a client connection. Handlers (static files, the upstream
  * seam) answer through it: {@link #sendHead}, then body parts with {@link #sendBody}, then
- * {@link #finish}; or {@link #sendError}. It adds {@code Date}, {@code Server} and the
- * {@code Connection} header, keeps the access log's numbers, and tells the connection when the
- * response is complete so that the next pipelined request can start. Methods may be called from
- * any thread; off the event loop they are run on it.
+ * {@link #finish}; or {@link #sendError}. It adds {@code Date} and {@code Server}, marks a
+ * response that must close the connection with {@code Connection: close} (keep-alive itself is
+ * the front end's), keeps the access log's numbers, and tells its {@link ExchangeHost} when the
+ * response is complete or cut off. Methods may be called from any thread; off the event loop
+ * they are run on it.
  */
 public final class Exchange {
 
@@ -50,7 +51,8 @@ public final class Exchange {
     private final ProxyConfig config;
     private final long startNanos = System.nanoTime();
     private Route route;
-    private boolean keepAlive;
+    /** The response must close the connection: the request's state is in doubt, or a handler asked. */
+    private boolean closeConnection;
     private int status;
     private long bodyBytes;
     private boolean headSent;
@@ -64,16 +66,14 @@ public final class Exchange {
      * @param request the request head; null for a request refused before it could be parsed
      * @param path the decoded, normalized path; null when it could not be decoded
      * @param config the configuration the request is served under
-     * @param keepAlive whether the connection may serve another request after this one
      */
     public Exchange(ExchangeHost connection, ChannelHandlerContext ctx, ParsedRequest request, String path,
-            ProxyConfig config, boolean keepAlive) {
+            ProxyConfig config) {
         this.connection = connection;
         this.ctx = ctx;
         this.request = request;
         this.path = path;
         this.config = config;
-        this.keepAlive = keepAlive;
     }
 
     /** The request head; null only for a request refused before it could be parsed. */
@@ -219,14 +219,16 @@ public final class Exchange {
         return finished;
     }
 
-    /** Closes the connection after this response, whatever the client asked for. */
+    /**
+     * Closes the connection after this response, whatever the client asked for: the head says
+     * {@code Connection: close}, which the connection's front end acts on. Call before
+     * {@link #sendHead}.
+     */
     public void closeAfterResponse() {
-        keepAlive = false;
-    }
-
-    /** Whether the connection may serve another request after this one. */
-    public boolean keepAlive() {
-        return keepAlive;
+        if (headSent) {
+            throw new IllegalStateException("closeAfterResponse after the response head was sent for " + describe());
+        }
+        closeConnection = true;
     }
 
     /** A response head for this request's version with an empty header set. */
@@ -235,7 +237,9 @@ public final class Exchange {
     }
 
     /**
-     * Sends the response head, adding Date, Server and Connection. The body framing
+     * Sends the response head, adding Date, Server, and {@code Connection: close} when this
+     * response ends the connection; the front end completes the {@code Connection} header for
+     * keep-alive. The body framing
      * (Content-Length, or Transfer-Encoding: chunked for HTTP/1.1) is the caller's.
      */
     public void sendHead(HttpResponse head) {
@@ -262,9 +266,6 @@ public final class Exchange {
         if (server != null && !h.contains(HttpHeaderNames.SERVER)) {
             h.set(HttpHeaderNames.SERVER, server);
         }
-        if (connection.draining()) {
-            keepAlive = false;
-        }
         if (connection.transport().secure()) {
             config.strictTransportSecurity().ifPresent(v -> {
                 if (!h.contains(STRICT_TRANSPORT_SECURITY)) {
@@ -272,13 +273,8 @@ public final class Exchange {
                 }
             });
         }
-        if (!keepAlive) {
+        if (closeConnection) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        if (request != null && request.protocolVersion() == HttpVersion.HTTP_1_0) {
-            head.setProtocolVersion(HttpVersion.HTTP_1_0);
         }
         connection.write(head);
     }
@@ -354,8 +350,10 @@ public final class Exchange {
         }
         bodyBytes += last.content().readableBytes();
         finished = true;
-        connection.write(last);
+        // Told before the last part goes out: on HTTP/1 the write of the last part may start
+        // the next pipelined request at once.
         connection.exchangeFinished(this);
+        connection.write(last);
     }
 
     /** Answers with a status and a short plain-text page (no body for HEAD, 304 and 1xx/204). */
@@ -371,10 +369,9 @@ public final class Exchange {
         }
         if (headSent) {
             // Too late for a status: the client sees a cut-off response instead of a wrong one.
-            keepAlive = false;
             if (!finished) {
                 finished = true;
-                connection.exchangeFinished(this);
+                connection.exchangeCut(this);
             }
             return;
         }
@@ -382,7 +379,7 @@ public final class Exchange {
         int c = s.code();
         if (c == 400 || c == 408 || c == 413 || c == 414 || c == 417 || c == 431 || c >= 500) {
             // The connection's state is in doubt (unread body, broken framing): nginx closes too.
-            keepAlive = false;
+            closeConnection = true;
         }
         boolean noBody = isHead() || c == 304 || c == 204 || c < 200;
         ByteBuf page = ErrorPages.page(s);
@@ -480,13 +477,12 @@ public final class Exchange {
             eventLoop().execute(this::abort);
             return;
         }
-        keepAlive = false;
         if (!finished) {
             finished = true;
             if (status == 0) {
                 status = 499;
             }
-            connection.exchangeFinished(this);
+            connection.exchangeCut(this);
             Runnable task = onAbort;
             onAbort = null;
             if (task != null) {

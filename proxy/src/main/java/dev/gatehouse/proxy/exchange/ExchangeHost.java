@@ -17,9 +17,6 @@ public interface ExchangeHost {
     /** The {@code Server} header to add, or null for none. */
     AsciiString serverHeader();
 
-    /** Whether the proxy is stopping, so that no response keeps its connection alive. */
-    boolean draining();
-
     /** Writes one response message, flushing it now or at the end of the current batch. */
     void write(Object msg);
 
@@ -32,10 +29,16 @@ public interface ExchangeHost {
     /** Serves {@code ex} again from another path: see {@link Exchange#internalRedirect}. */
     void internalRedirect(Exchange ex, String uri);
 
-    /** {@code ex} is over: its response was finished, or it was cut off. */
+    /** The response of {@code ex} is complete; its last part is written next. */
     void exchangeFinished(Exchange ex);
 
-    /** Whether the connection may become a tunnel now: nothing was sent after the upgrade request. */
+    /**
+     * {@code ex} was cut off before its response was complete (the client went away, a handler
+     * gave up): the connection (or HTTP/2 stream) ends after what was written.
+     */
+    void exchangeCut(Exchange ex);
+
+    /** Whether the connection may become a tunnel now: the client sent nothing after its upgrade request. */
     boolean mayUpgrade();
 
     /**

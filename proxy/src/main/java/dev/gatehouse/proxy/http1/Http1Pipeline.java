@@ -3,6 +3,7 @@ package dev.gatehouse.proxy.http1;
 import dev.gatehouse.proxy.dispatch.ClientTimeouts;
 import dev.gatehouse.proxy.dispatch.Generation;
 import dev.gatehouse.proxy.dispatch.ProxyContext;
+import dev.gatehouse.proxy.dispatch.ReadPauses;
 import dev.gatehouse.proxy.dispatch.RequestDispatcher;
 import dev.gatehouse.proxy.exchange.Transport;
 import io.netty.channel.ChannelHandler;
@@ -12,8 +13,9 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 
 /**
  * The HTTP/1.x handlers of a connection, one concern each: timeouts, the strict request decoder,
- * Netty's response encoder, and the request loop; over TLS also a chunked writer, which streams
- * file bodies in bounded pieces where sendfile(2) cannot be used.
+ * Netty's response encoder, the connection policy ({@link Http1Connection}: keep-alive,
+ * pipelining, lingering close) and the per-request dispatcher; over TLS also a chunked writer,
+ * which streams file bodies in bounded pieces where sendfile(2) cannot be used.
  */
 public final class Http1Pipeline {
 
@@ -29,7 +31,10 @@ public final class Http1Pipeline {
         if (!transport.zeroCopy()) {
             p.addLast("chunked", new ChunkedWriteHandler());
         }
-        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport, Http1Pipeline::replaceWithTunnel));
+        ReadPauses reads = new ReadPauses(p.channel());
+        Http1Connection connection = new Http1Connection(context, timeouts, reads);
+        p.addLast("connection", connection);
+        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport, reads, connection));
     }
 
     /**
@@ -37,9 +42,9 @@ public final class Http1Pipeline {
      * decoder goes last: on removal it passes the bytes it holds but had not decoded yet to the
      * handler after it, which is then the tunnel.
      */
-    private static void replaceWithTunnel(ChannelPipeline p, ChannelHandler tunnel) {
+    static void replaceWithTunnel(ChannelPipeline p, ChannelHandler tunnel) {
         p.addLast("tunnel", tunnel);
-        for (String name : new String[] {"dispatcher", "chunked", "encoder", "timeouts", "decoder"}) {
+        for (String name : new String[] {"dispatcher", "connection", "chunked", "encoder", "timeouts", "decoder"}) {
             if (p.get(name) != null) {
                 p.remove(name);
             }
