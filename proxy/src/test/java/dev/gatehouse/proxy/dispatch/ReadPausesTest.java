@@ -9,10 +9,11 @@ import org.junit.jupiter.api.Test;
 /** Reads resume only when the last reason to pause them is gone. */
 class ReadPausesTest {
 
+    private final EmbeddedChannel ch = new EmbeddedChannel();
+    private final ReadPauses reads = new ReadPauses(ch);
+
     @Test
     void readsResumeWhenNoReasonIsLeft() {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        ReadPauses reads = new ReadPauses(ch);
         reads.pause(ReadPauses.Reason.PIPELINED);
         reads.pause(ReadPauses.Reason.CLIENT_NOT_READING);
         reads.resume(ReadPauses.Reason.PIPELINED);
@@ -23,8 +24,6 @@ class ReadPausesTest {
 
     @Test
     void resumingAReasonNeverPausedChangesNothing() {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        ReadPauses reads = new ReadPauses(ch);
         reads.pause(ReadPauses.Reason.UPGRADE);
         reads.resume(ReadPauses.Reason.REQUEST_BODY);
         assertFalse(ch.config().isAutoRead());
@@ -33,8 +32,6 @@ class ReadPausesTest {
 
     @Test
     void clearReadsWhateverWasPaused() {
-        EmbeddedChannel ch = new EmbeddedChannel();
-        ReadPauses reads = new ReadPauses(ch);
         reads.pause(ReadPauses.Reason.REQUEST_BODY);
         reads.clear();
         assertTrue(ch.config().isAutoRead());
