@@ -32,10 +32,10 @@ import org.slf4j.LoggerFactory;
  * the decoded request, checks the body limit and {@code Expect}, picks the location and hands
  * the request to static files or the upstream seam; passes the body on with backpressure;
  * answers broken and timed-out requests; batches flushes; logs each exchange. It sees one
- * request at a time: the front end below it ({@code Http1Connection}, or the stream itself)
- * holds pipelined requests back and owns keep-alive and closing, which this class never
- * decides. An exchange cut off before its end is reported to the front end with
- * {@link CutResponse}.
+ * request at a time: the front end before it in the pipeline ({@code Http1Connection}, or the
+ * HTTP/2 stream itself) holds pipelined requests back and owns keep-alive and closing, which
+ * this class never decides. An exchange cut off before its end is reported to the front end
+ * with {@link CutResponse}.
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter implements ExchangeHost {
 
