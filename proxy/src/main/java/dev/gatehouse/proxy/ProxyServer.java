@@ -3,11 +3,11 @@ package dev.gatehouse.proxy;
 import dev.gatehouse.conf.Address;
 import dev.gatehouse.conf.proxy.ProxyConfig;
 import dev.gatehouse.proxy.accesslog.AccessLog;
-import dev.gatehouse.proxy.http.ConnectionLimiter;
-import dev.gatehouse.proxy.http.Generation;
-import dev.gatehouse.proxy.http.HttpChannelInitializer;
-import dev.gatehouse.proxy.http.ProxyContext;
-import dev.gatehouse.proxy.http.RequestDispatcher;
+import dev.gatehouse.proxy.dispatch.Generation;
+import dev.gatehouse.proxy.dispatch.ProxyContext;
+import dev.gatehouse.proxy.dispatch.ShutdownEvent;
+import dev.gatehouse.proxy.server.ConnectionLimiter;
+import dev.gatehouse.proxy.server.HttpChannelInitializer;
 import dev.gatehouse.proxy.statics.MimeTypes;
 import dev.gatehouse.proxy.statics.OpenFileCache;
 import dev.gatehouse.proxy.statics.StaticFiles;
@@ -239,7 +239,7 @@ public final class ProxyServer implements AutoCloseable {
         }
         context.startDraining();
         for (Channel c : context.connections()) {
-            c.eventLoop().execute(() -> c.pipeline().fireUserEventTriggered(RequestDispatcher.ShutdownEvent.DRAIN));
+            c.eventLoop().execute(() -> c.pipeline().fireUserEventTriggered(ShutdownEvent.DRAIN));
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!context.connections().isEmpty() && System.nanoTime() < deadline) {

@@ -1,6 +1,7 @@
 package dev.gatehouse.proxy.http2;
 
-import dev.gatehouse.proxy.http.RequestDispatcher;
+import dev.gatehouse.proxy.dispatch.ShutdownEvent;
+import dev.gatehouse.proxy.tls.ConnectionErrors;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -91,7 +92,7 @@ final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == RequestDispatcher.ShutdownEvent.DRAIN) {
+        if (evt == ShutdownEvent.DRAIN) {
             // GOAWAY(NO_ERROR): no new streams; the codec closes once the open ones finish.
             ctx.close();
             return;
@@ -106,7 +107,7 @@ final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
             log.debug("{}: {}", ctx.channel().remoteAddress(), cause.toString());
             return;
         }
-        log.debug("{}: closing: {}", ctx.channel().remoteAddress(), AlpnSwitch.reason(cause));
+        log.debug("{}: closing: {}", ctx.channel().remoteAddress(), ConnectionErrors.reason(cause));
         ctx.close();
     }
 

@@ -1,9 +1,9 @@
 package dev.gatehouse.proxy.http2;
 
 import dev.gatehouse.conf.proxy.Http2Limits;
-import dev.gatehouse.proxy.http.Generation;
-import dev.gatehouse.proxy.http.ProxyContext;
-import dev.gatehouse.proxy.http.Transport;
+import dev.gatehouse.proxy.dispatch.Generation;
+import dev.gatehouse.proxy.dispatch.ProxyContext;
+import dev.gatehouse.proxy.exchange.Transport;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;

@@ -1,10 +1,10 @@
 package dev.gatehouse.proxy.http2;
 
-import dev.gatehouse.proxy.http.Authority;
-import dev.gatehouse.proxy.http.BadRequest;
-import dev.gatehouse.proxy.http.HeadLimits;
-import dev.gatehouse.proxy.http.ParsedRequest;
-import dev.gatehouse.proxy.http.RequestRejected;
+import dev.gatehouse.proxy.exchange.Authority;
+import dev.gatehouse.proxy.exchange.BadRequest;
+import dev.gatehouse.proxy.exchange.HeadLimits;
+import dev.gatehouse.proxy.exchange.ParsedRequest;
+import dev.gatehouse.proxy.exchange.RequestRejected;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -29,7 +29,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.Map;
 
 /**
- * Turns one HTTP/2 stream's frames into what {@link dev.gatehouse.proxy.http.Http1RequestDecoder}
+ * Turns one HTTP/2 stream's frames into what {@code http1.Http1RequestDecoder}
  * produces for a request: a {@link ParsedRequest}, then body parts ending in a
  * {@code LastHttpContent} (carrying the trailers, if any), or one {@link BadRequest} after which
  * nothing more of the stream is passed on; or, for a malformed request, a reset of the stream.

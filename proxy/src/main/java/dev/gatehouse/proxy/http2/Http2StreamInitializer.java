@@ -1,10 +1,11 @@
 package dev.gatehouse.proxy.http2;
 
-import dev.gatehouse.proxy.http.ClientTimeouts;
-import dev.gatehouse.proxy.http.Generation;
-import dev.gatehouse.proxy.http.ProxyContext;
-import dev.gatehouse.proxy.http.RequestDispatcher;
-import dev.gatehouse.proxy.http.Transport;
+import dev.gatehouse.proxy.dispatch.ClientTimeouts;
+import dev.gatehouse.proxy.dispatch.Generation;
+import dev.gatehouse.proxy.dispatch.ProxyContext;
+import dev.gatehouse.proxy.dispatch.ReadPauses;
+import dev.gatehouse.proxy.dispatch.RequestDispatcher;
+import dev.gatehouse.proxy.exchange.Transport;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -15,7 +16,8 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 /**
  * One HTTP/2 stream's handlers: the request arrives as frames, {@link Http2RequestDecoder} turns
  * them into the same request and body objects the HTTP/1.x decoder makes, and from there the
- * stream is served by a {@link RequestDispatcher} like an HTTP/1.x connection with one request.
+ * stream is served by a {@link RequestDispatcher} like an HTTP/1.x connection with one request,
+ * and {@link Http2StreamEnd} ends the stream early when its response says so.
  * Responses go out as HttpObjects, which Netty's codec turns into HEADERS and DATA frames
  * (dropping Connection, Keep-Alive and Transfer-Encoding, which HTTP/2 forbids).
  */
@@ -42,6 +44,7 @@ final class Http2StreamInitializer extends ChannelInitializer<Http2StreamChannel
         p.addLast("decoder", new Http2RequestDecoder(g.limits()));
         p.addLast("encoder", RESPONSES);
         p.addLast("chunked", new ChunkedWriteHandler());
-        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport));
+        p.addLast("end", new Http2StreamEnd());
+        p.addLast("dispatcher", new RequestDispatcher(context, timeouts, transport, new ReadPauses(ch), null));
     }
 }

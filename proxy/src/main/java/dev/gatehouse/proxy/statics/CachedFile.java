@@ -98,7 +98,7 @@ public final class CachedFile {
     public String lastModified() {
         String l = lastModified;
         if (l == null) {
-            l = dev.gatehouse.proxy.http.HttpDate.format(mtimeSeconds());
+            l = dev.gatehouse.proxy.exchange.HttpDate.format(mtimeSeconds());
             lastModified = l;
         }
         return l;

@@ -1,6 +1,6 @@
 package dev.gatehouse.proxy.statics;
 
-import dev.gatehouse.proxy.http.ReadableFileRegion;
+import dev.gatehouse.proxy.exchange.ReadableFileRegion;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.DefaultFileRegion;
 import java.io.IOException;

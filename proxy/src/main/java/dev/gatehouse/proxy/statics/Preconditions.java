@@ -1,6 +1,6 @@
 package dev.gatehouse.proxy.statics;
 
-import dev.gatehouse.proxy.http.HttpDate;
+import dev.gatehouse.proxy.exchange.HttpDate;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 

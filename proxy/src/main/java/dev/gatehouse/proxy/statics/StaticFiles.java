@@ -2,9 +2,9 @@ package dev.gatehouse.proxy.statics;
 
 import dev.gatehouse.conf.proxy.LocationConfig;
 import dev.gatehouse.conf.proxy.LocationMatch;
-import dev.gatehouse.proxy.http.Exchange;
-import dev.gatehouse.proxy.http.HttpDate;
-import dev.gatehouse.proxy.http.ParsedRequest;
+import dev.gatehouse.proxy.exchange.Exchange;
+import dev.gatehouse.proxy.exchange.HttpDate;
+import dev.gatehouse.proxy.exchange.ParsedRequest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;

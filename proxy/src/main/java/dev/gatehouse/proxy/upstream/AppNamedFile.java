@@ -1,6 +1,6 @@
 package dev.gatehouse.proxy.upstream;
 
-import dev.gatehouse.proxy.http.Exchange;
+import dev.gatehouse.proxy.exchange.Exchange;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;

@@ -2,8 +2,8 @@ package dev.gatehouse.proxy.upstream;
 
 import dev.gatehouse.conf.proxy.LocationConfig;
 import dev.gatehouse.conf.proxy.UpstreamConfig;
-import dev.gatehouse.proxy.http.Exchange;
-import dev.gatehouse.proxy.http.ParsedRequest;
+import dev.gatehouse.proxy.exchange.Exchange;
+import dev.gatehouse.proxy.exchange.ParsedRequest;
 import dev.gatehouse.uwsgi.UwsgiVarsBuilder;
 import dev.gatehouse.uwsgi.UwsgiVarsTooLargeException;
 import io.netty.buffer.ByteBuf;

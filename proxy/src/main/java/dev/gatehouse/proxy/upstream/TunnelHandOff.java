@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy.upstream;
 
-import dev.gatehouse.proxy.http.Exchange;
-import dev.gatehouse.proxy.http.ParsedRequest;
+import dev.gatehouse.proxy.exchange.Exchange;
+import dev.gatehouse.proxy.exchange.ParsedRequest;
 import dev.gatehouse.proxy.tunnel.Tunnel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;

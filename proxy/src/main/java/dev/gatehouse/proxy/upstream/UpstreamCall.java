@@ -2,8 +2,8 @@ package dev.gatehouse.proxy.upstream;
 
 import dev.gatehouse.conf.proxy.LocationConfig;
 import dev.gatehouse.conf.proxy.UpstreamConfig;
-import dev.gatehouse.proxy.http.Exchange;
-import dev.gatehouse.proxy.http.ParsedRequest;
+import dev.gatehouse.proxy.exchange.Exchange;
+import dev.gatehouse.proxy.exchange.ParsedRequest;
 import dev.gatehouse.proxy.upstream.NextUpstream.Failure;
 import dev.gatehouse.proxy.upstream.UpstreamDeadline.Wait;
 import dev.gatehouse.proxy.upstream.UpstreamHandler.RequestBodySink;

@@ -1,7 +1,7 @@
 package dev.gatehouse.proxy.upstream;
 
 import dev.gatehouse.conf.proxy.ProxyConfig;
-import dev.gatehouse.proxy.http.Exchange;
+import dev.gatehouse.proxy.exchange.Exchange;
 import io.netty.handler.codec.http.HttpContent;
 
 /**

@@ -3,7 +3,7 @@ package dev.gatehouse.proxy.upstream;
 import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.proxy.ProxyConfig;
 import dev.gatehouse.conf.proxy.UpstreamConfig;
-import dev.gatehouse.proxy.http.Exchange;
+import dev.gatehouse.proxy.exchange.Exchange;
 import io.netty.channel.epoll.Epoll;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponseStatus;

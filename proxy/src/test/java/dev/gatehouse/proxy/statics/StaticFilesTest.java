@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gatehouse.proxy.http.HttpDate;
+import dev.gatehouse.proxy.exchange.HttpDate;
 import dev.gatehouse.proxy.support.RawClient;
 import dev.gatehouse.proxy.support.TestProxy;
 import java.io.IOException;

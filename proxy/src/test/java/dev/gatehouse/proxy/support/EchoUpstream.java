@@ -1,16 +1,16 @@
 package dev.gatehouse.proxy.support;
 
-import dev.gatehouse.proxy.http.Exchange;
-import dev.gatehouse.proxy.http.ParsedRequest;
+import dev.gatehouse.proxy.exchange.Exchange;
+import dev.gatehouse.proxy.exchange.ParsedRequest;
 import dev.gatehouse.proxy.upstream.UpstreamHandler;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Map;
