@@ -51,7 +51,9 @@ class UwsgiWsgiFixtureTest {
             assertEquals("127.0.0.1", environ.get("HTTP_HOST"));
             assertEquals(Integer.toString(nginx.port()), environ.get("SERVER_PORT"));
             assertEquals("hello", text.substring(text.indexOf("--body--\n") + 9));
-            assertTrue(uwsgi.log().contains("POST /dump/a%20b?x=1&y=%2F => generated"), uwsgi.log());
+            // uWSGI logs the request once it has answered and closed: wait for the line.
+            uwsgi.awaitLog("uWSGI's request log line", log -> log.contains("POST /dump/a%20b?x=1&y=%2F => generated"),
+                    Duration.ofSeconds(30));
         }
     }
 
