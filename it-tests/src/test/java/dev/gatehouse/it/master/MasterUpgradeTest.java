@@ -16,8 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -129,12 +127,7 @@ class MasterUpgradeTest {
     void aNewMasterThatCannotLoadTheAppLeavesTheOldOneServing() throws Exception {
         Path appJar = VersionedAppJar.build(work, "v1", work.resolve("app.jar"));
         // The same class from the old jar, already loaded by the old workers; the new release is broken.
-        Path brokenJar = work.resolve("broken.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(brokenJar))) {
-            out.putNextEntry(new JarEntry("README"));
-            out.write("no classes here\n".getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
-        }
+        Path brokenJar = VersionedAppJar.broken(work.resolve("broken.jar"));
         try (MasterUnderTest master = MasterUnderTest.start(server(appJar))) {
             Set<Long> oldWorkers = master.awaitServing(WORKERS);
             Path pidfile = master.server().dir().resolve("app.pid");
