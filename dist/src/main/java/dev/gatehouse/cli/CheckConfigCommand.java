@@ -53,7 +53,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             String toml = switch (k) {
-                case APP -> AppServerConfig.load(file, set).toToml();
+                case APP -> AppServerConfig.load(file, set).toShownToml();
                 case PROXY -> ProxyConfig.load(file, set).toToml();
             };
             out.print(toml);

@@ -261,6 +261,10 @@ public final class Master {
 
     /** WATCHDOG=1 from the loop itself: a ping proves the master still turns. */
     private void feedWatchdog() {
+        if (upgrade == Upgrade.TAKING_OVER || upgrade == Upgrade.RETIRING) {
+            // Only the main process may ping: the old master until it hands over, then the new one.
+            return;
+        }
         systemd.watchdogPingInterval().ifPresent(interval -> {
             long now = System.nanoTime();
             if (now - nextWatchdogNanos >= 0) {
@@ -435,7 +439,7 @@ public final class Master {
         String answer = switch (words[0]) {
             case "workers" -> snapshot.toTable();
             case "workers-json" -> snapshot.toJson() + "\n";
-            case "config" -> config.toToml();
+            case "config" -> config.toShownToml();
             case "add" -> {
                 onSignal("TTIN");
                 yield "ok: " + target + " worker(s) wanted\n";
@@ -505,7 +509,10 @@ public final class Master {
         }
         try {
             List<String> command = MasterHandover.successorCommand(config.pidfile().get());
-            successor = new ProcessBuilder(command).inheritIO().start();
+            ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+            // systemd's WATCHDOG_PID names this process; the successor pings once it is the main one.
+            pb.environment().remove("WATCHDOG_PID");
+            successor = pb.start();
         } catch (IOException e) {
             return "error: cannot start the new master: " + e.getMessage();
         }

@@ -130,9 +130,21 @@ public final class AppServerConfig extends ConfigView {
         return c;
     }
 
-    /** The configuration as TOML text that loads back to an equal config: what {@code check-config} shows. */
+    /** The configuration as TOML text that loads back to an equal config, secrets included. */
     public String toToml() {
-        TomlWriter w = new TomlWriter().comment(FILE_NAME + ": effective configuration");
+        return toToml(new TomlWriter());
+    }
+
+    /**
+     * The configuration as people see it, in {@code check-config} and {@code ctl config}: as
+     * {@link #toToml()}, but a secret ({@code session_jdbc_password}) only says that it is set.
+     */
+    public String toShownToml() {
+        return toToml(TomlWriter.forPeople());
+    }
+
+    private String toToml(TomlWriter w) {
+        w.comment(FILE_NAME + ": effective configuration");
         for (Key<?> key : ALL) {
             if (key == APP && jwsgi().isPresent()) {
                 // app is ignored when jwsgi is set, and writing both would not load back.

@@ -105,7 +105,8 @@ final class AppServerKeys {
             "User of the jdbc session store's database"));
     static final Key<String> SESSION_JDBC_PASSWORD = SERVLET_DECLARED.add(Key.optional("session_jdbc_password",
             ValueType.string(),
-            "Password of the jdbc session store's database"));
+            "Password of the jdbc session store's database; check-config and ctl config say it is set, never what it is")
+            .secret());
     static final Key<Duration> SESSION_TIMEOUT = SERVLET_DECLARED.add(Key.of("session_timeout",
             ValueType.positiveDuration(),
             Duration.ofMinutes(30), "How long an unused web app session lives, unless the app's web.xml says otherwise"));

@@ -27,9 +27,17 @@ public final class Key<T> {
     private final String defaultDoc;
     private final Presence presence;
     private final String description;
+    /** A password or the like: what shows a config to people says it is set, not what it is. */
+    private final boolean secret;
 
     private Key(String pattern, ValueType<T> type, Supplier<T> defaultValue, String defaultDoc,
             Presence presence, String description) {
+        this(pattern, type, defaultValue, defaultDoc, presence, description, false);
+    }
+
+    private Key(String pattern, ValueType<T> type, Supplier<T> defaultValue, String defaultDoc,
+            Presence presence, String description, boolean secret) {
+        this.secret = secret;
         this.pattern = pattern;
         this.path = KeyPath.pattern(pattern);
         this.type = Objects.requireNonNull(type, "type");
@@ -90,6 +98,19 @@ public final class Key<T> {
     public static Key<Void> requiredSection(String pattern, ValueType<Void> type, String description) {
         requireSectionType(pattern, type);
         return new Key<>(pattern, type, () -> null, null, Presence.REQUIRED, description);
+    }
+
+    /**
+     * This key, marked as a secret (a password): {@link TomlWriter#forPeople()} writes that it is
+     * set instead of its value, so that {@code check-config} and {@code ctl config} never print it.
+     */
+    public Key<T> secret() {
+        return new Key<>(pattern, type, defaultValue, defaultDoc, presence, description, true);
+    }
+
+    /** Whether the value is a secret. */
+    public boolean isSecret() {
+        return secret;
     }
 
     /** The path pattern, e.g. {@code upstream.<name>.keepalive}. */

@@ -17,9 +17,23 @@ import java.util.stream.Collectors;
 public final class TomlWriter {
 
     private final StringBuilder out = new StringBuilder();
+    private final boolean hideSecrets;
 
-    /** An empty document. */
+    /** An empty document, every value written: it reads back to an equal config. */
     public TomlWriter() {
+        this(false);
+    }
+
+    private TomlWriter(boolean hideSecrets) {
+        this.hideSecrets = hideSecrets;
+    }
+
+    /**
+     * An empty document for people to read: a secret key's value is left out (a comment says it
+     * is set), so the text reads back equal except for the secrets.
+     */
+    public static TomlWriter forPeople() {
+        return new TomlWriter(true);
     }
 
     /** A {@code # comment} line. */
@@ -28,8 +42,12 @@ public final class TomlWriter {
         return this;
     }
 
-    /** {@code name = value} for {@code key}. */
+    /** {@code name = value} for {@code key}; for people ({@link #forPeople()}), a secret only says it is set. */
     public <T> TomlWriter put(Key<T> key, T value) {
+        if (hideSecrets && key.isSecret()) {
+            out.append("# ").append(KeyPath.quote(key.name())).append(" is set; not shown\n");
+            return this;
+        }
         return entry(key.name(), key.type(), value);
     }
 

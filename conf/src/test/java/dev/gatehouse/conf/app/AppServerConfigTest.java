@@ -442,6 +442,20 @@ class AppServerConfigTest {
     }
 
     @Test
+    void theShownConfigSaysThePasswordIsSetButNotWhatItIs() {
+        AppServerConfig c = parse("session_store = \"jdbc\"\nsession_jdbc_url = \"jdbc:postgresql://db/app\"\n"
+                + "session_jdbc_password = \"s3cret-value\"\n");
+        String shown = c.toShownToml();
+        assertFalse(shown.contains("s3cret-value"), shown);
+        assertTrue(shown.contains("\n# session_jdbc_password is set; not shown\n"), shown);
+        assertTrue(c.toToml().contains("\nsession_jdbc_password = \"s3cret-value\"\n"), "toToml keeps it, to load back");
+        // Everything else loads back as it was.
+        assertEquals(c.servlet().sessionJdbcUrl(), parse(shown).servlet().sessionJdbcUrl());
+        assertEquals(Optional.empty(), parse(shown).servlet().sessionJdbcPassword());
+        assertTrue(parse("").toShownToml().contains("\n# session_jdbc_password is not set\n"));
+    }
+
+    @Test
     void workersMaxMakesThePoolAdaptiveStartingAtWorkersMin() {
         AppServerConfig c = parse("workers_min = 2\nworkers_max = 6\nworkers_max_rss = \"2g\"\nscale_up_after = \"1s\"\n"
                 + "scale_down_after = \"10s\"\nscale_interval = \"2s\"\n");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gatehouse.appserver.control.AdminCommands;
 import dev.gatehouse.it.support.GatehouseAppServer;
 import dev.gatehouse.it.support.UwsgiPacketClient;
+import dev.gatehouse.systemd.FakeNotifySocket;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -126,15 +125,33 @@ class MasterUpgradeTest {
     }
 
     @Test
+    void underSystemdTheOldMasterNamesTheNewOneMainPidAndTheNewOneFeedsTheWatchdog() throws Exception {
+        Path appJar = VersionedAppJar.build(work, "v1", work.resolve("app.jar"));
+        try (FakeNotifySocket systemd = new FakeNotifySocket(work);
+                MasterUnderTest master = MasterUnderTest.start(server(appJar)
+                        .environment("NOTIFY_SOCKET", systemd.path().toString())
+                        .environment("WATCHDOG_USEC", "2000000"))) {
+            master.awaitServing(WORKERS);
+            systemd.await("READY=1", m -> m.startsWith("READY=1"), WAIT);
+            long oldPid = master.pid();
+            String answer = AdminCommands.ask(master.server().dir().resolve("app-" + oldPid + ".ctl"), "upgrade");
+            long newPid = Long.parseLong(answer.replaceAll("(?s)^ok: upgrading, new master pid (\\d+) .*$", "$1"));
+            successors.add(newPid);
+            systemd.await("MAINPID=" + newPid, ("MAINPID=" + newPid)::equals, WAIT);
+            assertEquals("READY=1\nSTATUS=serving generation 1 with " + WORKERS + " worker(s) after an upgrade",
+                    systemd.await("the new master's READY=1", m -> m.startsWith("READY=1"), WAIT));
+            // The old master stopped pinging before it named the new one: this ping is the new one's.
+            systemd.await("WATCHDOG=1 from the new master", "WATCHDOG=1"::equals, WAIT);
+            assertTrue(master.server().waitForExit(WAIT).isPresent(), "the old master did not exit");
+            stopSuccessors();
+        }
+    }
+
+    @Test
     void aNewMasterThatCannotLoadTheAppLeavesTheOldOneServing() throws Exception {
         Path appJar = VersionedAppJar.build(work, "v1", work.resolve("app.jar"));
         // The same class from the old jar, already loaded by the old workers; the new release is broken.
-        Path brokenJar = work.resolve("broken.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(brokenJar))) {
-            out.putNextEntry(new JarEntry("README"));
-            out.write("no classes here\n".getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
-        }
+        Path brokenJar = VersionedAppJar.broken(work.resolve("broken.jar"));
         try (MasterUnderTest master = MasterUnderTest.start(server(appJar))) {
             Set<Long> oldWorkers = master.awaitServing(WORKERS);
             Path pidfile = master.server().dir().resolve("app.pid");

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gatehouse.it.support.GatehouseAppServer;
 import dev.gatehouse.it.support.Nginx;
 import dev.gatehouse.it.support.UnixSignal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -16,8 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -103,12 +100,7 @@ class ReloadTest {
     void hupWithAnAppThatCannotLoadKeepsTheRunningGeneration() throws Exception {
         Path appJar = VersionedAppJar.build(work, "v1", work.resolve("app.jar"));
         // A jar without the app class: the new generation cannot load the application.
-        Path brokenJar = work.resolve("broken.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(brokenJar))) {
-            out.putNextEntry(new JarEntry("README"));
-            out.write("no classes here\n".getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
-        }
+        Path brokenJar = VersionedAppJar.broken(work.resolve("broken.jar"));
 
         try (MasterUnderTest master = MasterUnderTest.start(GatehouseAppServer.builder()
                         .app(VersionedAppJar.CLASS_NAME).classpath(appJar.toString()).workers(WORKERS));

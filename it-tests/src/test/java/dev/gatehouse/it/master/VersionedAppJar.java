@@ -41,6 +41,24 @@ final class VersionedAppJar {
     }
 
     /**
+     * A jar without the app class, standing for a release that cannot load: a new generation or a
+     * new master started on it fails while the running one goes on.
+     *
+     * @param jar the jar file to write
+     * @return {@code jar}
+     */
+    static Path broken(Path jar) {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry("README"));
+            out.write("no classes here\n".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + jar, e);
+        }
+        return jar;
+    }
+
+    /**
      * Like {@link #build(Path, String, Path)}, with an app whose per-worker {@code start()} takes
      * {@code startMillis}: a slow-loading application.
      *
