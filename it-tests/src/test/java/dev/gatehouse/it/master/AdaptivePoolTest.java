@@ -3,13 +3,10 @@ package dev.gatehouse.it.master;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatehouse.appserver.control.AdminCommands;
 import dev.gatehouse.it.support.GatehouseAppServer;
 import dev.gatehouse.it.support.UwsgiPacketClient;
 import java.io.IOException;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -197,21 +194,7 @@ class AdaptivePoolTest {
 
     /** One admin command, as {@code gatehouse ctl} sends it. */
     private static String advise(MasterUnderTest master, String line) throws IOException {
-        Path admin = master.server().dir().resolve("app-" + master.pid() + ".ctl");
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(admin))) {
-            ch.write(ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8)));
-            return new String(readAll(ch), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static byte[] readAll(SocketChannel ch) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        ByteBuffer buf = ByteBuffer.allocate(8192);
-        while (ch.read(buf) >= 0) {
-            out.write(buf.array(), 0, buf.position());
-            buf.clear();
-        }
-        return out.toByteArray();
+        return AdminCommands.ask(master.server().dir().resolve("app-" + master.pid() + ".ctl"), line);
     }
 
     private static int intField(String json, String name) {
