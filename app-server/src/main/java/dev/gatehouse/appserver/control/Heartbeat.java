@@ -9,7 +9,6 @@ package dev.gatehouse.appserver.control;
  * @param exceptions requests whose application threw
  * @param rejected requests refused with 503 by {@code max_concurrency}
  * @param connections connections accepted so far
- * @param avgResponseMicros mean response time in microseconds
  * @param oldestStartMillis epoch millis when the oldest running request started; 0 when idle
  * @param webSockets WebSockets open now
  * @param responseMicros the response times of all requests answered so far, added up: its growth
@@ -18,21 +17,26 @@ package dev.gatehouse.appserver.control;
  * @param oldestRequest the request line of that request; empty when idle
  */
 public record Heartbeat(long requests, int inFlight, long exceptions, long rejected, long connections,
-        long avgResponseMicros, long oldestStartMillis, int webSockets, long responseMicros,
+        long oldestStartMillis, int webSockets, long responseMicros,
         ResponseTimes responseTimes, String oldestRequest) {
 
     static final String PREFIX = "hb ";
 
     /** An idle worker's first heartbeat. */
-    public static final Heartbeat NONE = new Heartbeat(0, 0, 0, 0, 0, 0, 0, 0, 0, ResponseTimes.EMPTY, "");
+    public static final Heartbeat NONE = new Heartbeat(0, 0, 0, 0, 0, 0, 0, 0, ResponseTimes.EMPTY, "");
 
-    private static final int FIELDS = 11;
+    private static final int FIELDS = 10;
+
+    /** Mean response time in microseconds: the response times added up, over the requests; 0 before any. */
+    public long avgResponseMicros() {
+        return requests == 0 ? 0 : responseMicros / requests;
+    }
 
     /** The line sent over the control socket (without the newline). */
     public String toLine() {
         // The request line goes last: it is the only field that may contain spaces.
         return PREFIX + requests + ' ' + inFlight + ' ' + exceptions + ' ' + rejected + ' ' + connections + ' '
-                + avgResponseMicros + ' ' + oldestStartMillis + ' ' + webSockets + ' ' + responseMicros + ' '
+                + oldestStartMillis + ' ' + webSockets + ' ' + responseMicros + ' '
                 + responseTimes.encode() + ' ' + sanitize(oldestRequest);
     }
 
@@ -60,8 +64,8 @@ public record Heartbeat(long requests, int inFlight, long exceptions, long rejec
         }
         try {
             return new Heartbeat(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-                    Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6]), Integer.parseInt(f[7]),
-                    Long.parseLong(f[8]), ResponseTimes.parse(f[9]), f.length > FIELDS - 1 ? f[FIELDS - 1] : "");
+                    Long.parseLong(f[4]), Long.parseLong(f[5]), Integer.parseInt(f[6]), Long.parseLong(f[7]),
+                    ResponseTimes.parse(f[8]), f.length > FIELDS - 1 ? f[FIELDS - 1] : "");
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("heartbeat with a bad number: " + line, e);
         }

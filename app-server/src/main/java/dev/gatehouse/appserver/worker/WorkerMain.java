@@ -284,7 +284,7 @@ public final class WorkerMain {
     private static Heartbeat heartbeat(WorkerStats s) {
         WorkerStats.Running oldest = s.oldest();
         return new Heartbeat(s.requests(), s.inFlight(), s.exceptions(), s.rejected(), s.connections(),
-                s.averageResponseMicros(), oldest == null ? 0 : oldest.startMillis(), s.openWebSockets(),
+                oldest == null ? 0 : oldest.startMillis(), s.openWebSockets(),
                 s.totalResponseMicros(), s.responseTimes(), oldest == null ? "" : oldest.requestLine());
     }
 

@@ -67,13 +67,10 @@ public final class WorkerStats {
         return inFlight.get();
     }
 
-    /** Mean time from request to the last response byte handed to the socket, in microseconds. */
-    public long averageResponseMicros() {
-        long n = requests.sum();
-        return n == 0 ? 0 : responseNanos.sum() / n / 1000;
-    }
-
-    /** The response times of all requests answered so far, added up, in microseconds. */
+    /**
+     * The response times of all requests answered so far (request to the last response byte
+     * handed to the socket), added up, in microseconds; over {@link #requests()}, the mean.
+     */
     public long totalResponseMicros() {
         return responseNanos.sum() / 1000;
     }
