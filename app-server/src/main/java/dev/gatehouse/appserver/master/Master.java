@@ -825,11 +825,15 @@ public final class Master {
 
     /** Once a second: measure the pool, and resize an adaptive one as {@link PoolSizer} decides. */
     private void sizePool() {
+        long now = System.nanoTime();
+        if (!pool.sampleDue(now)) {
+            return;
+        }
         List<WorkerHandle> serving = workers.values().stream()
                 .filter(w -> w.state == WorkerHandle.State.READY).toList();
         boolean settled = !reloading && serving.size() == target
                 && workers.values().stream().noneMatch(w -> w.state == WorkerHandle.State.STARTING);
-        PoolSizer.Decision d = pool.tick(serving, settled, target, listen, System.nanoTime());
+        PoolSizer.Decision d = pool.sample(serving, settled, target, listen, now);
         switch (d) {
             case null -> {
             }

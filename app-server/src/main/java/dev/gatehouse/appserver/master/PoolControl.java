@@ -53,19 +53,21 @@ final class PoolControl {
         return Math.clamp(workers, sizer.limits().min(), sizer.limits().max());
     }
 
+    /** Whether a second has passed since the last sample: the master ticks five times as often. */
+    boolean sampleDue(long nowNanos) {
+        return nowNanos - nextSampleNanos >= 0;
+    }
+
     /**
-     * Samples the pool when a second has passed, and decides for an adaptive one.
+     * Samples the pool, and decides for an adaptive one.
      *
      * @param serving the ready workers
      * @param settled whether the pool is as the master wants it (no worker starting, no reload)
      * @param target the workers the pool is meant to have
-     * @return what to do, or null when this tick took no sample
+     * @return what to do; null for a fixed pool
      */
-    PoolSizer.Decision tick(Collection<WorkerHandle> serving, boolean settled, int target, ListenSocket listen,
+    PoolSizer.Decision sample(Collection<WorkerHandle> serving, boolean settled, int target, ListenSocket listen,
             long nowNanos) {
-        if (nowNanos - nextSampleNanos < 0) {
-            return null;
-        }
         nextSampleNanos = nowNanos + SAMPLE_NANOS;
         LoadSample s = meter.sample(serving, listenQueue(listen), nowNanos);
         history.add(s);

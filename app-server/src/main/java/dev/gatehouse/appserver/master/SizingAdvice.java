@@ -28,8 +28,8 @@ import java.util.OptionalDouble;
  *     {@code max_concurrency}); ignored when measured
  * @param cores CPUs the machine gives the workers
  * @param workersNow serving workers at the end of the window
- * @param rssPerWorker mean resident memory of a worker
- * @param pssPerWorker mean proportional set size of a worker (shared pages divided among sharers)
+ * @param rssPerWorker resident memory of a worker: the pool's, over its workers, at the second it was largest
+ * @param pssPerWorker proportional set size of a worker (shared pages divided among sharers), the same way
  * @param workers the worker count Little's law gives for the measured rate
  * @param targetRate the rate the operator asked about; empty: none
  * @param targetWorkers the worker count for that rate (0 when none was asked)
