@@ -30,6 +30,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -228,14 +229,22 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: stops accepting, lets in-flight requests finish (closing idle keep-alive
-     * connections at once) for up to {@code timeout}, then closes what is left.
+     * Graceful stop: stops accepting, lets in-flight requests finish for up to {@code timeout}
+     * (each response says Connection: close; an idle keep-alive connection closes once a
+     * second's grace for a last request is over), then closes what is left.
      *
      * @return whether every connection finished in time
      */
     public boolean stop(Duration timeout) throws InterruptedException {
         for (Channel l : listeners) {
             l.close().sync();
+        }
+        // A connection accepted just before its listener closed may still be on its way to its
+        // event loop, which registers it (and adds it to connections()) in a task. One empty task
+        // through every loop lets those land first, so that they are drained like the others
+        // instead of being cut by the exit when connections() looked empty.
+        for (EventExecutor loop : group) {
+            loop.submit(() -> { }).sync();
         }
         context.startDraining();
         for (Channel c : context.connections()) {

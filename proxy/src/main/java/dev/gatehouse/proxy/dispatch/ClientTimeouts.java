@@ -47,6 +47,8 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
     private ScheduledFuture<?> timer;
     private long timerAt;
     private long lastProgress;
+    /** No byte has come since the connection opened or went idle: no request is under way. */
+    private boolean quiet = true;
 
     /** Timeouts of an HTTP/1.x connection, from a configuration. */
     public ClientTimeouts(ProxyConfig config) {
@@ -104,6 +106,7 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        quiet = false;
         if (phase == Phase.IDLE) {
             arm(Phase.HEAD, headerNanos);
         } else if (phase == Phase.BODY) {
@@ -128,7 +131,27 @@ public final class ClientTimeouts extends ChannelDuplexHandler {
             phase = Phase.RESPONDING;
             return;
         }
+        quiet = true;
         arm(Phase.IDLE, idleNanos);
+    }
+
+    /**
+     * While the proxy drains: a connection with no request under way (idle between requests, or
+     * opened and silent so far) waits at most {@code graceNanos} more for one, and is closed
+     * after it as at {@code keepalive_timeout}. A request already sent, perhaps still in flight
+     * or unread in the socket, is then served (with {@code Connection: close}) instead of being
+     * cut by a close at once; a connection mid-request keeps its own timeouts.
+     */
+    public void drainGrace(long graceNanos) {
+        if (!quiet || stream || phase == Phase.RESPONDING || phase == Phase.BODY) {
+            return;
+        }
+        long at = System.nanoTime() + graceNanos;
+        if (at - deadline < 0) {
+            phase = Phase.IDLE;
+            deadline = at;
+            schedule(at);
+        }
     }
 
     private void arm(Phase p, long nanos) {

@@ -36,12 +36,15 @@ import java.util.concurrent.TimeUnit;
  * response's end from its outbound last content; closes the connection after a response that
  * does not keep it, or one that was cut ({@link CutResponse}), with a lingering close when the
  * client may still be sending; closes idle connections at {@code keepalive_timeout} and at a
- * graceful stop; and hands the connection to a tunnel after a 101.
+ * graceful stop once a short grace for a last request is over; and hands the connection to a
+ * tunnel after a 101.
  */
 final class Http1Connection extends ChannelDuplexHandler implements ProtocolSwitch {
 
     /** How long a closing connection keeps reading (and discarding) so the client gets the response: nginx's lingering_time is 30s, its lingering_timeout 5s. */
     private static final long LINGER_MILLIS = 5_000;
+    /** How long an idle connection may still bring a last request once the proxy drains. */
+    static final long DRAIN_IDLE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Where the connection is between its requests and responses. */
     private enum Phase {
@@ -300,10 +303,14 @@ final class Http1Connection extends ChannelDuplexHandler implements ProtocolSwit
         if (evt instanceof ClientTimeouts.Expired e) {
             onTimeout(ctx, e);
         } else if (evt == ShutdownEvent.DRAIN) {
+            // Not closed at once even when idle: the client may have sent its next request
+            // already (wrk always has), and a close now would lose it, with a reset if it sits
+            // unread in the socket. It gets a moment to arrive and is answered with
+            // Connection: close; a connection that stays silent closes after the grace
+            // (HAProxy's idle-close-on-response, bounded).
             keepAlive = false;
             if (phase == Phase.IDLE) {
-                phase = Phase.CLOSING;
-                ctx.close();
+                timeouts.drainGrace(DRAIN_IDLE_GRACE_NANOS);
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {
             if (phase == Phase.CLOSING || phase == Phase.IDLE) {

@@ -30,6 +30,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Keep-alive, pipelining and closing of an HTTP/1.x connection, with the dispatcher replaced by a recorder. */
@@ -137,11 +138,39 @@ class Http1ConnectionTest {
     }
 
     @Test
-    void drainClosesAnIdleConnectionAndTheBusyOneAfterItsResponse() {
-        EmbeddedChannel idle = channel();
-        idle.pipeline().fireUserEventTriggered(ShutdownEvent.DRAIN);
-        assertFalse(idle.isOpen());
+    void drainAnswersTheLastRequestOfAnIdleConnectionWithCloseInsteadOfCuttingIt() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(get("/a", null), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertEquals("keep-alive", respond(ch, response()).headers().get(HttpHeaderNames.CONNECTION, "keep-alive"));
+        context.startDraining(); // as ProxyServer.stop does before it tells each connection
+        ch.pipeline().fireUserEventTriggered(ShutdownEvent.DRAIN);
+        ch.runPendingTasks();
+        assertTrue(ch.isOpen(), "a request may be on its way: the idle connection waits for it");
 
+        ch.writeInbound(get("/b", null), LastHttpContent.EMPTY_LAST_CONTENT);
+        assertEquals("close", respond(ch, response()).headers().get(HttpHeaderNames.CONNECTION));
+        ch.runPendingTasks();
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void drainClosesASilentIdleConnectionOnceTheGraceIsOver() throws InterruptedException {
+        EmbeddedChannel ch = channel();
+        long drained = System.nanoTime();
+        ch.pipeline().fireUserEventTriggered(ShutdownEvent.DRAIN);
+        long deadline = drained + TimeUnit.SECONDS.toNanos(60);
+        while (ch.isOpen()) {
+            assertTrue(System.nanoTime() < deadline, "the silent connection was never closed");
+            Thread.sleep(10);
+            ch.runPendingTasks();
+        }
+        assertTrue(System.nanoTime() - drained >= Http1Connection.DRAIN_IDLE_GRACE_NANOS,
+                "closed before the grace was over");
+        assertTrue(dispatched.isEmpty());
+    }
+
+    @Test
+    void drainClosesABusyConnectionAfterItsResponse() {
         EmbeddedChannel busy = channel();
         busy.writeInbound(get("/a", null), LastHttpContent.EMPTY_LAST_CONTENT);
         busy.pipeline().fireUserEventTriggered(ShutdownEvent.DRAIN);
