@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.process.IgnoredSignals;
+import dev.gatehouse.conf.process.SelfUpgrade;
 import dev.gatehouse.conf.proxy.ProxyConfig;
 import dev.gatehouse.proxy.upgrade.HandoverClient;
 import dev.gatehouse.proxy.upgrade.HandoverServer;
@@ -65,6 +66,8 @@ public final class ProxyMain implements Callable<Integer> {
 
     /** Queued, with the successor's pid, when a new proxy has taken the listening sockets. */
     private static final String DRAIN = "DRAIN:";
+    /** Queued, with its pid and exit code, when a successor this proxy started (USR2) has exited. */
+    private static final String SUCCESSOR_EXITED = "SUCCESSOR_EXITED:";
 
     /** Removes the pidfile unless a successor has written its own pid there. */
     private static void removePidfileIfOurs(Path pidfile) {
@@ -155,6 +158,9 @@ public final class ProxyMain implements Callable<Integer> {
         for (String name : SIGNALS) {
             Signal.handle(new Signal(name), s -> signals.add(name));
         }
+        if (SelfUpgrade.usr2IsFree()) {
+            Signal.handle(new Signal("USR2"), s -> signals.add("USR2"));
+        }
         String ignored = IgnoredSignals.warning(List.of("HUP", "INT", "TERM"), List.of("reload", "quick stop", "stop"));
         if (ignored != null) {
             log.warn("{}", ignored);
@@ -215,14 +221,41 @@ public final class ProxyMain implements Callable<Integer> {
         ServiceNotifier systemd = ServiceNotifier.fromEnvironment();
         systemd.ready("serving on " + server.addresses());
         server.feedWatchdog(systemd);
+        Process successor = null;
         while (true) {
             String s = signals.take();
+            if (s.startsWith(SUCCESSOR_EXITED)) {
+                // A successor that took over would have sent DRAIN first, and this loop returned.
+                String[] pidAndCode = s.substring(SUCCESSOR_EXITED.length()).split(" ");
+                log.error("upgrade: the new proxy (pid {}) exited with code {} before it took over; still serving",
+                        pidAndCode[0], pidAndCode[1]);
+                successor = null;
+                continue;
+            }
+            if (s.equals("USR2")) {
+                if (pidfile == null || handover == null) {
+                    log.error("USR2: an upgrade needs a pidfile (the new proxy finds this one by it); not upgrading");
+                } else if (successor != null) {
+                    log.warn("USR2: an upgrade is already under way (new proxy pid {}); ignored", successor.pid());
+                } else {
+                    try {
+                        Process p = SelfUpgrade.startSuccessor(pidfile);
+                        successor = p;
+                        p.onExit().thenAccept(e -> signals.add(SUCCESSOR_EXITED + e.pid() + " " + e.exitValue()));
+                        log.info("USR2: upgrading, new proxy pid {} starting; this one serves until it takes the"
+                                + " listening sockets", p.pid());
+                    } catch (IOException e) {
+                        log.error("USR2: cannot start the new proxy: {}", e.getMessage());
+                    }
+                }
+                continue;
+            }
             if (s.startsWith(DRAIN)) {
-                long successor = Long.parseLong(s.substring(DRAIN.length()));
+                long next = Long.parseLong(s.substring(DRAIN.length()));
                 log.info("upgrade: proxy {} serves on the listening sockets now; stopping accepting, in-flight requests"
-                        + " have {}", successor, cfg.shutdownTimeout());
+                        + " have {}", next, cfg.shutdownTimeout());
                 // The successor is the service's main process from now on.
-                systemd.mainPid(successor);
+                systemd.mainPid(next);
                 handover.close();
                 server.stop(cfg.shutdownTimeout());
                 log.info("upgrade: drained; exiting");

@@ -8,6 +8,7 @@ import dev.gatehouse.conf.ConfigException;
 import dev.gatehouse.conf.TimeSpan;
 import dev.gatehouse.conf.app.AppServerConfig;
 import dev.gatehouse.conf.process.IgnoredSignals;
+import dev.gatehouse.conf.process.SelfUpgrade;
 import dev.gatehouse.systemd.PassedSockets;
 import dev.gatehouse.systemd.ServiceNotifier;
 import io.netty.channel.Channel;
@@ -183,9 +184,7 @@ public final class Master {
         for (String name : List.of("HUP", "TERM", "INT", "TTIN", "TTOU", "USR1")) {
             Signal.handle(new Signal(name), s -> events.add(new MasterEvent.SignalReceived(name)));
         }
-        // USR2 is HotSpot's own thread suspend/resume signal unless _JAVA_SR_SIGNUM moves it
-        // (bin/gatehouse does): taking it over otherwise would break the JVM.
-        if (usr2IsFree()) {
+        if (SelfUpgrade.usr2IsFree()) {
             Signal.handle(new Signal("USR2"), s -> events.add(new MasterEvent.SignalReceived("USR2")));
         }
         String ignored = IgnoredSignals.warning(List.of("HUP", "INT", "TERM"),
@@ -491,11 +490,6 @@ public final class Master {
         return asJson ? a.toJson() : a.toText();
     }
 
-    private static boolean usr2IsFree() {
-        String sr = System.getenv("_JAVA_SR_SIGNUM");
-        return sr != null && !sr.isBlank() && !sr.trim().equals("12");
-    }
-
     // ---- upgrade: the old master's side --------------------------------------------------
 
     /** USR2 or {@code ctl upgrade}: starts a successor with this master's own command line. */
@@ -508,11 +502,7 @@ public final class Master {
                     + " (reuse_port = false)";
         }
         try {
-            List<String> command = MasterHandover.successorCommand(config.pidfile().get());
-            ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
-            // systemd's WATCHDOG_PID names this process; the successor pings once it is the main one.
-            pb.environment().remove("WATCHDOG_PID");
-            successor = pb.start();
+            successor = SelfUpgrade.startSuccessor(config.pidfile().get());
         } catch (IOException e) {
             return "error: cannot start the new master: " + e.getMessage();
         }

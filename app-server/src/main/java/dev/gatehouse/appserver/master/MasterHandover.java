@@ -18,8 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,37 +34,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class MasterHandover {
 
-    /** The option that makes a master a successor. */
-    static final String OPTION = "--upgrade-from";
-
     private MasterHandover() {
-    }
-
-    /**
-     * The successor's command line: this JVM's own, read whole from /proc (the JDK's view of it
-     * stops at 4 KiB, and a class path is often longer), without any earlier upgrade option.
-     */
-    static List<String> successorCommand(Path pidfile) throws IOException {
-        byte[] raw = Files.readAllBytes(Path.of("/proc/self/cmdline"));
-        List<String> args = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < raw.length; i++) {
-            if (raw[i] == 0) {
-                args.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
-                start = i + 1;
-            }
-        }
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < args.size(); i++) {
-            if (args.get(i).equals(OPTION)) {
-                i++; // and its value
-            } else if (!args.get(i).startsWith(OPTION + "=")) {
-                out.add(args.get(i));
-            }
-        }
-        out.add(OPTION);
-        out.add(pidfile.toAbsolutePath().toString());
-        return out;
     }
 
     /**
