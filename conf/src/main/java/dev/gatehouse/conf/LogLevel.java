@@ -1,33 +1,22 @@
 package dev.gatehouse.conf;
 
 /** How much a server logs: the levels SLF4J knows, plus {@code off}. */
-public enum LogLevel {
+public enum LogLevel implements ConfigWord {
     /** Everything, including per-packet detail. */
-    TRACE("trace"),
+    TRACE,
     /** Diagnostic detail. */
-    DEBUG("debug"),
+    DEBUG,
     /** Start, stop, reloads and worker changes: the default. */
-    INFO("info"),
+    INFO,
     /** Problems the server recovered from. */
-    WARN("warn"),
+    WARN,
     /** Problems that failed a request or a worker. */
-    ERROR("error"),
+    ERROR,
     /** Nothing. */
-    OFF("off");
-
-    private final String token;
-
-    LogLevel(String token) {
-        this.token = token;
-    }
-
-    /** The spelling in config files, lower case. */
-    public String token() {
-        return token;
-    }
+    OFF;
 
     @Override
     public String toString() {
-        return token;
+        return token();
     }
 }

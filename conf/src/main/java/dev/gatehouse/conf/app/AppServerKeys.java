@@ -93,7 +93,7 @@ final class AppServerKeys {
     static final Key<Path> TEMP_DIR = SERVLET_DECLARED.add(Key.optional("temp_dir", ValueType.path(),
             "Where each worker unpacks the war and spools multipart uploads; unset: the system temp directory"));
     static final Key<SessionStore> SESSION_STORE = SERVLET_DECLARED.add(Key.of("session_store",
-            ValueType.oneOf(SessionStore.values(), SessionStore::token), SessionStore.FILE,
+            ValueType.oneOf(SessionStore.class), SessionStore.FILE,
             "Where web app sessions live, shared by all workers: file (session_dir) or jdbc (session_jdbc_url, for several hosts)"));
     static final Key<Path> SESSION_DIR = SERVLET_DECLARED.add(Key.optional("session_dir", ValueType.path(),
             "Directory of the file session store; unset: one under the system temp directory named after bind and war"));
@@ -111,7 +111,7 @@ final class AppServerKeys {
             ValueType.positiveDuration(),
             Duration.ofMinutes(30), "How long an unused web app session lives, unless the app's web.xml says otherwise"));
     static final Key<Dispatch> DISPATCH = DECLARED.add(Key.of("dispatch",
-            ValueType.oneOf(Dispatch.values(), Dispatch::token),
+            ValueType.oneOf(Dispatch.class),
             Dispatch.VIRTUAL_THREAD,
             "Where requests run: virtual-thread (blocking code is fine) or event-loop (non-blocking apps only)"));
     static final Key<Integer> MAX_CONCURRENCY = DECLARED.add(Key.of("max_concurrency",
@@ -166,7 +166,7 @@ final class AppServerKeys {
     static final Key<Path> LOG_FILE = DECLARED.add(Key.optional("log_file", ValueType.path(),
             "Log file, reopened on USR1; unset: standard error"));
     static final Key<LogLevel> LOG_LEVEL = DECLARED.add(Key.of("log_level",
-            ValueType.oneOf(LogLevel.values(), LogLevel::token),
+            ValueType.oneOf(LogLevel.class),
             LogLevel.INFO, "Least severe level logged"));
 
     /** The keys {@link PoolOptions} reads, in declaration order. */

@@ -1,25 +1,16 @@
 package dev.gatehouse.conf.proxy;
 
+import dev.gatehouse.conf.ConfigWord;
+
 /** The access log's line format ({@code access_log_format} key). */
-public enum AccessLogFormat {
+public enum AccessLogFormat implements ConfigWord {
     /** nginx's {@code combined} format, readable by the usual log tools: the default. */
-    COMBINED("combined"),
+    COMBINED,
     /** One JSON object per line, every field escaped, so a hostile header cannot forge a line. */
-    JSON("json");
-
-    private final String token;
-
-    AccessLogFormat(String token) {
-        this.token = token;
-    }
-
-    /** The spelling in config files. */
-    public String token() {
-        return token;
-    }
+    JSON;
 
     @Override
     public String toString() {
-        return token;
+        return token();
     }
 }

@@ -1,25 +1,16 @@
 package dev.gatehouse.conf.proxy;
 
+import dev.gatehouse.conf.ConfigWord;
+
 /** How an upstream pool picks a server ({@code balance} key). */
-public enum Balance {
+public enum Balance implements ConfigWord {
     /** Weighted round robin (nginx's smooth weighted variant): the default. */
-    ROUND_ROBIN("round_robin"),
+    ROUND_ROBIN,
     /** The server with the fewest active requests relative to its weight. */
-    LEAST_CONN("least_conn");
-
-    private final String token;
-
-    Balance(String token) {
-        this.token = token;
-    }
-
-    /** The spelling in config files. */
-    public String token() {
-        return token;
-    }
+    LEAST_CONN;
 
     @Override
     public String toString() {
-        return token;
+        return token();
     }
 }

@@ -128,7 +128,7 @@ final class ProxyKeys {
                     AccessLogTarget::toString),
             AccessLogTarget.STDOUT, "Where the access log goes: \"off\", \"stdout\" or a file path (reopened on USR1)"));
     static final Key<AccessLogFormat> ACCESS_LOG_FORMAT = TOP_DECLARED.add(Key.of("access_log_format",
-            ValueType.oneOf(AccessLogFormat.values(), AccessLogFormat::token), AccessLogFormat.COMBINED,
+            ValueType.oneOf(AccessLogFormat.class), AccessLogFormat.COMBINED,
             "Access log lines: nginx's combined format, or one JSON object per line"));
     static final Key<Path> PIDFILE = TOP_DECLARED.add(Key.optional("pidfile", ValueType.path(),
             "File the proxy writes its process id to"));
@@ -211,7 +211,7 @@ final class ProxyKeys {
             ValueType.bool(), false,
             "Serve file.br in place of file when the client accepts br and it exists"));
     static final Key<SymlinkPolicy> DISABLE_SYMLINKS = LOCATION_DECLARED.add(Key.of("location[].disable_symlinks",
-            ValueType.oneOf(SymlinkPolicy.values(), SymlinkPolicy::token), SymlinkPolicy.OUTSIDE_ROOT,
+            ValueType.oneOf(SymlinkPolicy.class), SymlinkPolicy.OUTSIDE_ROOT,
             "Which symbolic links static files may go through: off (all), if_not_owner, outside_root (none leaving the root), on (none)"));
     static final Key<Boolean> ALLOW_HIDDEN = LOCATION_DECLARED.add(Key.of("location[].allow_hidden",
             ValueType.bool(), false,
@@ -270,7 +270,7 @@ final class ProxyKeys {
             ValueType.bool(), false,
             "Use the server only while every other server is down"));
     static final Key<Balance> BALANCE = UPSTREAM_DECLARED.add(Key.of("upstream.<name>.balance",
-            ValueType.oneOf(Balance.values(), Balance::token), Balance.ROUND_ROBIN,
+            ValueType.oneOf(Balance.class), Balance.ROUND_ROBIN,
             "How a server is picked: weighted round_robin, or least_conn (fewest active requests)"));
     // Shorter than nginx's 60s: a server that does not accept within 5 s is better skipped for the next.
     static final Key<Duration> CONNECT_TIMEOUT = UPSTREAM_DECLARED.add(Key.of("upstream.<name>.connect_timeout",

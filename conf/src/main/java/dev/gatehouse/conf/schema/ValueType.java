@@ -1,13 +1,13 @@
 package dev.gatehouse.conf.schema;
 
 import dev.gatehouse.conf.Address;
+import dev.gatehouse.conf.ConfigWord;
 import dev.gatehouse.conf.FileMode;
 import dev.gatehouse.conf.InvalidValueException;
 import dev.gatehouse.conf.Size;
 import dev.gatehouse.conf.TimeSpan;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -245,23 +245,23 @@ public final class ValueType<T> {
         }, m -> TomlText.string(m.toString()));
     }
 
-    /** One of {@code values}, spelled as {@code token} gives. */
-    public static <E> ValueType<E> oneOf(E[] values, Function<E, String> token) {
-        String expected = "one of " + Arrays.stream(values)
-                .map(e -> TomlText.string(token.apply(e)))
+    /** One of the words of {@code type}, spelled as its {@link ConfigWord#token()} gives. */
+    public static <E extends Enum<E> & ConfigWord> ValueType<E> oneOf(Class<E> type) {
+        List<E> all = List.of(type.getEnumConstants());
+        String expected = "one of " + all.stream()
+                .map(e -> TomlText.string(e.token()))
                 .collect(Collectors.joining(", "));
-        List<E> all = List.of(values);
-        String name = Arrays.stream(values)
-                .map(e -> TomlText.string(token.apply(e)))
+        String name = all.stream()
+                .map(e -> TomlText.string(e.token()))
                 .collect(Collectors.joining(" | "));
         return scalar(name, expected, (v, text) -> {
             for (E e : all) {
-                if (token.apply(e).equals(v)) {
+                if (e.token().equals(v)) {
                     return e;
                 }
             }
             throw mismatch("value", v, expected);
-        }, e -> TomlText.string(token.apply(e)));
+        }, e -> TomlText.string(e.token()));
     }
 
     /**
